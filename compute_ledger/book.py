@@ -1,0 +1,197 @@
+"""Assemble the book's sources in a staging folder (pages written from the registry, the parameters and the run
+manifest; executed chapters; downloadable exports) and build it with Jupyter Book 1, warnings as errors."""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from compute_ledger import chapters, charts, citation, params, paths, report
+
+BUILD_FLAGS = ("--all", "-W", "-n", "--keep-going")
+
+
+class BookError(Exception):
+    """The book did not build; the message carries Sphinx's warnings and errors."""
+
+
+def assemble(staging_book: Path, processed: paths.ProcessedLayout, manifest: dict, vendor_bundle: Path) -> None:
+    """Write every source file of the book into ``staging_book`` (which must not exist yet)."""
+    shutil.copytree(paths.BOOK, staging_book, ignore=shutil.ignore_patterns("_build", ".jupyter_cache"))
+    write_toc(staging_book / "_toc.yml")
+    for chapter in chapters.CHAPTERS:
+        shutil.copy2(processed.notebooks / f"{chapter.name}.ipynb", staging_book / f"{chapter.name}.ipynb")
+    with duckdb.connect(str(processed.database), read_only=True) as connection:
+        (staging_book / "sources.md").write_text(sources_page(connection), encoding="utf-8")
+    (staging_book / "parameters.md").write_text(parameters_page(manifest), encoding="utf-8")
+    (staging_book / "run.md").write_text(run_page(manifest), encoding="utf-8")
+    extra = staging_book / "_extra"
+    shutil.copytree(processed.exports, extra / charts.EXPORTS_URL, dirs_exist_ok=True)
+    shutil.copytree(processed.tables, extra / "data", dirs_exist_ok=True)
+    (extra / "_vendor").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(vendor_bundle, extra / charts.VENDOR_BUNDLE)
+    config_path = staging_book / "_config.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    edition = citation.edition()
+    config["html"]["extra_footer"] = (
+        f'<p class="cl-edition">{html.escape(edition.title)} — edition {edition.version} ({edition.date}). '
+        f"Code: {html.escape(edition.licence)} licence; the project's own data: CC BY 4.0; quotes belong to their "
+        f"authors and are attributed. Cite: {html.escape(citation.book_citation())}</p>"
+    )
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def write_toc(path: Path) -> None:
+    """The table of contents, from the chapter registry (the one place for chapter order)."""
+    toc = {
+        "format": "jb-book",
+        "root": "intro",
+        "parts": [
+            {"caption": "Chapters", "numbered": True, "chapters": [{"file": c.name} for c in chapters.CHAPTERS]},
+            {"caption": "Appendices", "chapters": [{"file": "sources"}, {"file": "parameters"}, {"file": "run"}]},
+        ],
+    }
+    path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+
+
+def _md_cell(value: object) -> str:
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
+    """The Sources appendix: every source of the registry with the figures it backs and their quotes."""
+    sources = connection.execute("SELECT * FROM sources ORDER BY publisher, source_id").df()
+    figures = connection.execute("SELECT * FROM figures ORDER BY figure_id").df()
+    lines = [
+        "# Sources",
+        "",
+        f"The registry holds {len(sources)} sources behind {len(figures)} figures. Each source has a stable anchor "
+        "(`sources.html#source-<id>`), and each figure one too (`sources.html#figure-<id>`). A figure shows the exact "
+        "quote that states it, in the source's language, with an English rendering where that differs. "
+        "Status and confidence are the curators' reading; see the data dictionary in `data/raw/README.md`.",
+        "",
+    ]
+    for source in sources.itertuples():
+        backed = figures[figures["source_id"] == source.source_id]
+        date = source.date_published or "date not shown" + (f" ({source.date_note})" if source.date_note else "")
+        lines += [
+            f"(source-{source.source_id})=",
+            f"## {_md_cell(source.title)}",
+            "",
+            f"**{_md_cell(source.publisher)}**"
+            + (f", {_md_cell(source.author)}" if source.author else "")
+            + f" · {_md_cell(date)} · {source.kind} source · language: {source.language}"
+            + (f" · seed file `{source.seed_file}`" if source.seed_file else ""),
+            "",
+            f"<{source.url}>",
+            "",
+            f"Terms: {_md_cell(source.licence)}. Source id: `{source.source_id}`.",
+            "",
+        ]
+        for figure in backed.itertuples():
+            value = report.quantity(figure.value, figure.unit)
+            if figure.low == figure.low and figure.high == figure.high:
+                value += f" (range {report.quantity(figure.low, figure.unit)} – {report.quantity(figure.high, figure.unit)})"
+            outlet = f" · reported by {figure.original_outlet}" if figure.original_outlet else ""
+            lines += [
+                f"(figure-{figure.figure_id})=",
+                f"### `{figure.figure_id}`",
+                "",
+                f"{_md_cell(figure.subject)}: **{_md_cell(value)}**"
+                + (f" ({_md_cell(figure.unit_detail)})" if figure.unit_detail else "")
+                + f" · refers to {figure.ref_date or 'an unknown date'} · {figure.status} · confidence "
+                f"{figure.confidence}{outlet}",
+                "",
+                f"> {_md_cell(figure.quote)}",
+                "",
+            ]
+            if figure.quote_en != figure.quote:
+                lines += [f"English: “{_md_cell(figure.quote_en)}”", ""]
+            if figure.note:
+                lines += [f"Note: {_md_cell(figure.note)}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def parameters_page(manifest: dict) -> str:
+    """The Parameters appendix, generated from the parameter model, with the values of this run."""
+    values = manifest["parameters"]
+    lines = [
+        "# Parameters",
+        "",
+        "Every parameter of a run, from the model in `compute_ledger/params.py`. Change one with "
+        "`python pipeline.py --set name=value`, a file with `--params FILE.yaml`, or a named scenario with "
+        "`--scenario NAME`; `python pipeline.py --list-params` prints this list.",
+        "",
+        "| parameter | this run | default | unit | allowed | uncertainty range | source of the default |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for spec in params.specs():
+        uncertainty = f"{spec.uncertainty[0]:g} to {spec.uncertainty[1]:g}" if spec.uncertainty else ""
+        value = values.get(spec.name)
+        lines.append(
+            f"| `{spec.name}` | {_md_cell('empty' if value is None else value)} | "
+            f"{_md_cell('empty' if spec.default is None else spec.default)} | {_md_cell(spec.unit)} | "
+            f"{_md_cell(spec.allowed)} | {uncertainty} | {_md_cell(spec.source)} |"
+        )
+    lines += ["", "## Definitions", ""]
+    for spec in params.specs():
+        lines += [f"(param-{spec.name.replace('_', '-')})=", f"### `{spec.name}`", "", _md_cell(spec.description), ""]
+    return "\n".join(lines) + "\n"
+
+
+def run_page(manifest: dict) -> str:
+    """The run appendix: what produced this edition of the book (inputs, code, versions, steps)."""
+    identity = manifest["identity"]
+    lines = [
+        "# The run behind this book",
+        "",
+        "Every number in this book was produced by one run of `python pipeline.py`. This page records that run:",
+        "the hashes of its inputs, the code, the package versions and the steps. "
+        "`data/processed/run_manifest.json` holds the same record for the latest run, with its timings.",
+        "",
+        f"- git commit: `{identity['git_commit']}`",
+        f"- code hash: `{identity['code_hash'][:16]}`",
+        f"- parameters differing from the defaults: {_md_cell(json.dumps(manifest['parameter_changes'])) or 'none'}",
+        "",
+        "## Inputs",
+        "",
+        "| file | sha256 |",
+        "|---|---|",
+    ]
+    for name, digest in identity["inputs"].items():
+        lines.append(f"| `{name}` | `{digest[:16]}…` |")
+    lines += ["", "## Steps", "", "| step | content key | seconds when computed |", "|---|---|---|"]
+    for step in manifest["steps"]:
+        if step["name"] == "book":
+            continue
+        lines.append(f"| {step['name']} | `{step['key'][:12]}` | {step['computed_seconds']:.2f} |")
+    lines += ["", "## Package versions", "", "| package | version |", "|---|---|"]
+    for name, version in identity["packages"].items():
+        lines.append(f"| {name} | {version} |")
+    return "\n".join(lines) + "\n"
+
+
+def build(staging_book: Path) -> Path:
+    """Run Jupyter Book 1 on the staging sources; returns the HTML folder. Raises BookError on any warning."""
+    executable = Path(sys.executable).parent / "jupyter-book"
+    command = [str(executable), "build", str(staging_book), *BUILD_FLAGS]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = completed.stdout + completed.stderr
+    problems = [line for line in output.splitlines() if "WARNING" in line or "ERROR" in line]
+    if completed.returncode != 0 or problems:
+        detail = "\n".join(problems[:30]) or output[-3000:]
+        raise BookError(f"jupyter-book build failed (exit {completed.returncode}):\n{detail}")
+    return staging_book / "_build" / "html"
+
+
+def figures_frame(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return connection.execute("SELECT * FROM figures_sourced ORDER BY figure_id").df()

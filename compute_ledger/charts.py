@@ -1,0 +1,185 @@
+"""Altair charts that draw offline, with an anchor, a numbered caption, a source line, a citation and
+downloads (CSV of what is plotted, SVG and PNG with the title and source inside the image).
+
+The page never loads Vega from a CDN: the chart's script loads ``_vendor/vega-bundle.js`` from the site
+itself, once per page, the first time a chart needs it (pages without charts never load it). The path is
+resolved from Sphinx's ``data-content_root`` attribute, so it works at any page depth and from ``file://``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+from compute_ledger import citation
+
+VEGA_LITE_VERSION = "6.4"  # pinned with altair 6.3 (its SCHEMA_VERSION v6.4.x)
+VENDOR_BUNDLE = "_vendor/vega-bundle.js"
+EXPORTS_URL = "exports"  # where the site serves data/processed/exports
+
+# Okabe & Ito's colour-blind-safe palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+STATUS_ORDER = ["reported", "estimate", "announced plan", "projection"]
+STATUS_COLOURS = ["#0072B2", "#009E73", "#E69F00", "#CC79A7"]
+STATUS_SHAPES = ["circle", "diamond", "triangle-up", "square"]
+
+_LOADER = """
+(function () {
+  var el = document.getElementById(%(div_id)s);
+  var spec = %(spec)s;
+  if (!window.__computeLedgerVega) {
+    window.__computeLedgerVega = new Promise(function (resolve, reject) {
+      var root = document.documentElement.getAttribute("data-content_root") || "./";
+      var script = document.createElement("script");
+      script.src = root + %(bundle)s;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + script.src)); };
+      document.head.appendChild(script);
+    });
+  }
+  window.__computeLedgerVega
+    .then(function () { return vegaEmbed(el, spec, {actions: false, renderer: "svg"}); })
+    .catch(function (error) {
+      el.innerHTML = '<p class="cl-chart-error">This chart could not be drawn: ' + error + '</p>';
+      console.error(error);
+    });
+})();
+"""
+
+
+def theme() -> dict:
+    """Chart defaults: readable fonts, the colour-blind-safe palette, a width that fits a phone."""
+    return {
+        "config": {
+            "range": {"category": PALETTE},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "columns": 2},
+            "title": {"fontSize": 15, "anchor": "start", "subtitleFontSize": 11, "subtitleColor": "#444"},
+            "view": {"continuousWidth": 560, "continuousHeight": 320},
+            "autosize": {"type": "fit-x", "contains": "padding"},
+        }
+    }
+
+
+def enable() -> None:
+    """Use the project's theme for every chart of the session."""
+    alt.theme.register("compute_ledger", enable=True)(theme)
+
+
+@dataclass
+class PublishedChart:
+    """A chart written to its exports and shown in the page as a citable figure."""
+
+    chart_id: str
+    number: str
+    title: str
+    caption: str
+    source_line: str
+    spec: dict
+    exports: dict[str, str]
+    chapter: str
+    description: str
+
+    def _repr_html_(self) -> str:
+        div_id = f"chart-{self.chart_id}"
+        anchor = f"fig-{self.chart_id}"
+        cite_text = citation.figure_citation(self.chapter, anchor, f"Figure {self.number}: {self.title}")
+        bibtex = citation.figure_bibtex(self.chapter, anchor, self.chart_id, f"Figure {self.number}: {self.title}")
+        links = " · ".join(
+            f'<a class="cl-download" href="{html.escape(url)}" download>{label}</a>'
+            for label, url in self.exports.items()
+        )
+        script = _LOADER % {
+            "div_id": json.dumps(div_id),
+            "spec": json.dumps(self.spec, sort_keys=True),
+            "bundle": json.dumps(VENDOR_BUNDLE),
+        }
+        return (
+            f'<figure class="cl-figure" id="{anchor}">'
+            f'<div id="{div_id}" class="cl-chart" role="img" aria-label="{html.escape(self.description)}"></div>'
+            f'<figcaption><a class="cl-anchor" href="#{anchor}">Figure {self.number}.</a> '
+            f"<strong>{html.escape(self.title)}.</strong> {html.escape(self.caption)} "
+            f'<span class="cl-source">Source: {html.escape(self.source_line)}</span>'
+            f'<span class="cl-links">Data and image: {links}</span>'
+            f'<details class="cl-cite"><summary>Cite this figure</summary>'
+            f"<p>{html.escape(cite_text)}</p><pre>{html.escape(bibtex)}</pre></details>"
+            f"</figcaption></figure><script>{script}</script>"
+        )
+
+
+class FigureNumbers:
+    """Numbers the figures of one chapter: 2.1, 2.2, …"""
+
+    def __init__(self, chapter_number: int):
+        self.chapter_number = chapter_number
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return f"{self.chapter_number}.{self.count}"
+
+
+def publish(
+    chart: alt.TopLevelMixin,
+    *,
+    chart_id: str,
+    title: str,
+    caption: str,
+    source_line: str,
+    description: str,
+    data: pd.DataFrame,
+    chapter: str,
+    numbers: FigureNumbers,
+    exports_dir: Path,
+) -> PublishedChart:
+    """Write the chart's CSV, Vega-Lite JSON, SVG and PNG, and return the figure to display.
+
+    ``data`` is exactly what is plotted; ``description`` is the text alternative read by screen readers.
+    """
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    titled = chart.properties(title=alt.Title(title, subtitle=[f"Source: {source_line}"]))
+    spec = titled.to_dict()
+    spec.setdefault("description", description)
+    stem = exports_dir / chart_id
+    data.to_csv(stem.with_suffix(".csv"), index=False, lineterminator="\n")
+    stem.with_suffix(".vl.json").write_text(json.dumps(spec, indent=1, sort_keys=True), encoding="utf-8")
+    stem.with_suffix(".svg").write_text(
+        vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION), encoding="utf-8"
+    )
+    stem.with_suffix(".png").write_bytes(vl_convert.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=2))
+    base = f"{EXPORTS_URL}/{chapter}/{chart_id}"
+    exports = {"CSV": f"{base}.csv", "SVG": f"{base}.svg", "PNG": f"{base}.png", "Vega-Lite": f"{base}.vl.json"}
+    return PublishedChart(
+        chart_id=chart_id,
+        number=numbers.next(),
+        title=title,
+        caption=caption,
+        source_line=source_line,
+        spec=spec,
+        exports=exports,
+        chapter=chapter,
+        description=description,
+    )
+
+
+def write_vendor_bundle(target: Path) -> Path:
+    """The Vega, Vega-Lite and vega-embed bundle the charts load, written once into the site."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION), encoding="utf-8")
+    return target
+
+
+def status_encoding() -> dict:
+    """Colour and shape by status, same in every chart (reported, estimate, announced plan, projection)."""
+    scale_colour = alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS)
+    scale_shape = alt.Scale(domain=STATUS_ORDER, range=STATUS_SHAPES)
+    return {
+        "color": alt.Color("status:N", title="Status", scale=scale_colour),
+        "shape": alt.Shape("status:N", title="Status", scale=scale_shape),
+    }

@@ -1,0 +1,88 @@
+"""Command line of ``pipeline.py``: parse, validate parameters (nothing runs on a bad one), run, report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from compute_ledger import book, notebooks, params, run, schema
+
+EXIT_BAD_INPUT = 2
+EXIT_STEP_FAILED = 1
+EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pipeline.py",
+        description="Validate data/raw, build the DuckDB database, run the chapter notebooks and build the book.",
+    )
+    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+                   help="set one parameter (repeatable), e.g. --set gpu_unit_price_usd=25000")
+    p.add_argument("--params", dest="params_file", type=Path, metavar="FILE.yaml",
+                   help="read parameters from a YAML file")
+    p.add_argument("--scenario", dest="scenarios", action="append", default=[], metavar="NAME",
+                   help="use the named scenario file scenarios/NAME.yaml")
+    p.add_argument("--list-params", action="store_true", help="print every parameter and exit")
+    p.add_argument("--force", action="store_true", help="re-run every step, ignoring the cache")
+    p.add_argument("--wait", action="store_true", help="if another run is going, wait for it instead of stopping")
+    p.add_argument("--cell-timeout", type=int, default=600, metavar="SECONDS",
+                   help="longest a notebook cell may run (default 600)")
+    p.add_argument("--no-book", action="store_true", help="stop after the notebooks (no site build)")
+    return p
+
+
+def parameters_from(args: argparse.Namespace) -> params.Parameters:
+    layers, origins = [], []
+    for name in args.scenarios:
+        layers.append(params.read_scenario(name))
+        origins.append(f"scenario {name}")
+    if args.params_file:
+        layers.append(params.read_parameter_file(args.params_file))
+        origins.append(str(args.params_file))
+    assignments = {}
+    for text in args.assignments:
+        name, value = params.parse_assignment(text)
+        assignments[name] = value
+    layers.append(assignments)
+    origins.append("--set")
+    return params.build(*layers, origin=origins)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.list_params:
+        print(params.format_table())
+        return 0
+    try:
+        parameters = parameters_from(args)
+    except params.ParameterError as error:
+        print(f"error: {error}\nNothing was run.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    options = run.RunOptions(
+        parameters=parameters,
+        force=args.force,
+        wait_for_lock=args.wait,
+        cell_timeout=args.cell_timeout,
+        build_book=not args.no_book,
+    )
+    try:
+        run.run(options)
+    except schema.RawDataError as error:
+        print(f"error: {error}\nNothing was written; data/processed and the book are as they were.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except run.RunBusyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except (notebooks.NotebookError, book.BookError) as error:
+        print(f"error: {error}\nThe previous data/processed and book/_build/html are kept.", file=sys.stderr)
+        return EXIT_STEP_FAILED
+    except KeyboardInterrupt:
+        print("interrupted: the previous data/processed and book/_build/html are kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        print(f"error: {error}\nThe previous data/processed and book/_build/html are kept.", file=sys.stderr)
+        return EXIT_STEP_FAILED
+    return 0

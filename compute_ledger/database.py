@@ -1,0 +1,100 @@
+"""Load the validated ledger into DuckDB and export the processed tables (CSV and Parquet).
+
+The database is written to a temporary file beside its target and moved into place only when complete, so a
+failure never leaves a half-written database where the chapters read it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from compute_ledger.schema import Ledger
+
+# Views the chapters read. One place: chapters query these names, never the raw columns' logic.
+VIEWS = {
+    "figures_sourced": """
+        SELECT f.*, s.title AS source_title, s.publisher, s.author, s.date_published, s.url,
+               s.language, s.kind AS source_kind, s.seed_file
+        FROM figures f JOIN sources s USING (source_id)
+    """,
+    "accelerator_counts": """
+        SELECT * FROM figures_sourced
+        WHERE metric = 'accelerator_count' AND scope IN ('training_run', 'cluster', 'site')
+          AND category <> 'published_trend'
+    """,
+    "largest_cluster_by_year": """
+        SELECT * FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY ref_year, status = 'announced plan' ORDER BY value DESC, figure_id) AS rank_in_year
+            FROM accelerator_counts WHERE ref_year IS NOT NULL AND status <> 'projection'
+              AND coalesce(preferred, true)
+        ) WHERE rank_in_year = 1
+    """,
+    "site_power": """
+        SELECT * FROM figures_sourced WHERE metric = 'data_centre_power' AND unit = 'MW'
+          AND category <> 'published_trend'
+    """,
+    "money": """
+        SELECT * FROM figures_sourced WHERE category = 'money' OR unit IN ('USD', 'USD_per_accelerator')
+    """,
+    "published_trends": "SELECT * FROM figures_sourced WHERE category = 'published_trend'",
+    "disagreements": """
+        SELECT * FROM figures_sourced WHERE quantity_id IS NOT NULL AND quantity_id <> ''
+        ORDER BY quantity_id, preferred DESC, figure_id
+    """,
+    "seed_figures": """
+        SELECT * FROM figures_sourced WHERE seed_file IS NOT NULL AND seed_file <> ''
+    """,
+}
+
+EXPORTED = ("sources", "figures", "figures_sourced", "largest_cluster_by_year", "disagreements")
+
+
+def build_database(ledger: Ledger, database_path: Path) -> None:
+    """Write the tables and views into a fresh database at ``database_path`` (atomically replaced)."""
+    database_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = database_path.with_name(database_path.name + ".tmp")
+    for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    connection = duckdb.connect(str(temporary))
+    try:
+        sources = ledger.sources  # noqa: F841 (read by DuckDB's replacement scan)
+        figures = ledger.figures  # noqa: F841
+        connection.execute("CREATE TABLE sources AS SELECT * FROM sources ORDER BY source_id")
+        connection.execute("CREATE TABLE figures AS SELECT * FROM figures ORDER BY figure_id")
+        for name, query in VIEWS.items():
+            connection.execute(f"CREATE VIEW {name} AS {query}")
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    os.replace(temporary, database_path)
+
+
+def export_tables(database_path: Path, tables_dir: Path) -> list[Path]:
+    """CSV and Parquet copies of the published tables, sorted so that the same data gives the same bytes."""
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with duckdb.connect(str(database_path), read_only=True) as connection:
+        for name in EXPORTED:
+            frame = connection.execute(f"SELECT * FROM {name}").df()
+            key = "figure_id" if "figure_id" in frame.columns else "source_id"
+            frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
+            csv_path = tables_dir / f"{name}.csv"
+            parquet_path = tables_dir / f"{name}.parquet"
+            frame.to_csv(csv_path, index=False, lineterminator="\n")
+            frame.to_parquet(parquet_path, index=False)
+            written += [csv_path, parquet_path]
+    return written
+
+
+def connect_read_only(database_path: Path | str) -> duckdb.DuckDBPyConnection:
+    """How the chapters open the database: read-only, so that several can read at once."""
+    return duckdb.connect(str(database_path), read_only=True)
+
+
+def query(connection: duckdb.DuckDBPyConnection, sql: str, *parameters) -> pd.DataFrame:
+    return connection.execute(sql, list(parameters)).df()

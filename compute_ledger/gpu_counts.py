@@ -1,0 +1,83 @@
+"""GPU counts: the seeds' 2022–2025 series and the largest known cluster per year."""
+
+from __future__ import annotations
+
+import altair as alt
+import duckdb
+import pandas as pd
+
+from compute_ledger import charts, growth
+
+# The seed series (Emad Mostaque, via seed 004): what each count is differs, and the chapter says so.
+SEED_SERIES_IDS = (
+    "seed-004-stability-first-video-model-700-h100",
+    "seed-004-top-video-models-2000-4000-gpu-equivalents",
+    "seed-004-musk-100000-gpus-planned",
+)
+
+_COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, unit, unit_detail, status,
+    confidence, entity, subject, scope, quote, quote_en, publisher, date_published, url, source_id"""
+
+
+def seed_series(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The three seed points, oldest first; fails loudly if the ledger lost one."""
+    frame = connection.execute(
+        f"SELECT {_COLUMNS} FROM figures_sourced WHERE figure_id IN (SELECT unnest(?)) ORDER BY decimal_year",
+        [list(SEED_SERIES_IDS)],
+    ).df()
+    missing = set(SEED_SERIES_IDS) - set(frame["figure_id"])
+    if missing:
+        raise LookupError(f"seed GPU series: figure(s) missing from data/raw/figures.csv: {sorted(missing)}")
+    return frame
+
+
+def seed_growth(series: pd.DataFrame) -> growth.GrowthBetween:
+    """Multiple and yearly rate between the first and last seed points (central values, years as stated)."""
+    first, last = series.iloc[0], series.iloc[-1]
+    return growth.multiple_and_cagr(first["value"], last["value"], int(first["ref_year"]), int(last["ref_year"]))
+
+
+def largest_by_year(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
+    """Largest accelerator count per year (built/used and announced separately), from the whole ledger."""
+    return connection.execute(
+        f"SELECT {_COLUMNS} FROM largest_cluster_by_year WHERE ref_year >= ? ORDER BY decimal_year, status",
+        [start_year],
+    ).df()
+
+
+def all_counts(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
+    return connection.execute(
+        f"SELECT {_COLUMNS} FROM accelerator_counts WHERE ref_year >= ? ORDER BY decimal_year, value",
+        [start_year],
+    ).df()
+
+
+def plot_frame(frame: pd.DataFrame, series_name: str) -> pd.DataFrame:
+    """What a counts chart plots: one row per figure, with its range and its source."""
+    out = frame[["figure_id", "decimal_year", "ref_date", "value", "low", "high", "status", "unit_detail",
+                 "entity", "subject", "publisher"]].copy()
+    out["low"] = out["low"].fillna(out["value"])
+    out["high"] = out["high"].fillna(out["value"])
+    out["series"] = series_name
+    return out
+
+
+def counts_chart(frame: pd.DataFrame, title_y: str = "Accelerators (log scale)") -> alt.LayerChart:
+    """Counts on a log axis: a point per figure, a bar for a range, colour and shape by status."""
+    base = alt.Chart(frame).encode(x=alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)))
+    y = alt.Y("value:Q", title=title_y, scale=alt.Scale(type="log"))
+    ranges = base.mark_rule(strokeWidth=3, opacity=0.6).encode(y=alt.Y("low:Q", scale=alt.Scale(type="log")), y2="high:Q")
+    points = base.mark_point(size=110, filled=True, opacity=0.9).encode(
+        y=y,
+        **charts.status_encoding(),
+        tooltip=[
+            alt.Tooltip("subject:N", title="What"),
+            alt.Tooltip("value:Q", title="Count", format=",.0f"),
+            alt.Tooltip("unit_detail:N", title="Kind of count"),
+            alt.Tooltip("ref_date:N", title="Date"),
+            alt.Tooltip("status:N", title="Status"),
+            alt.Tooltip("publisher:N", title="Source"),
+            alt.Tooltip("figure_id:N", title="Figure id"),
+        ],
+    )
+    return alt.layer(ranges, points)

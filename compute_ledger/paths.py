@@ -1,0 +1,41 @@
+"""Every path the project uses, derived from the project root. No other module builds paths by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DATA_RAW = ROOT / "data" / "raw"
+SOURCES_CSV = DATA_RAW / "sources.csv"
+FIGURES_CSV = DATA_RAW / "figures.csv"
+
+DATA_PROCESSED = ROOT / "data" / "processed"
+NOTEBOOKS = ROOT / "notebooks"
+BOOK = ROOT / "book"
+BOOK_HTML = BOOK / "_build" / "html"
+SCENARIOS = ROOT / "scenarios"
+CITATION_CFF = ROOT / "CITATION.cff"
+DATA_CHANGELOG = ROOT / "data" / "CHANGELOG.md"
+
+# Work area of a run: staging copies, the lock, the cache. Never published, never committed.
+WORK = ROOT / "build"
+LOCK_FILE = WORK / "pipeline.lock"
+SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+class ProcessedLayout:
+    """Where a run writes inside a processed folder (the live one or a staging copy)."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.database = base / "ledger.duckdb"
+        self.tables = base / "tables"
+        self.notebooks = base / "notebooks"
+        self.exports = base / "exports"
+        self.key_numbers_dir = base / "key_numbers"
+        self.manifest = base / "run_manifest.json"
+        self.datapackage = base / "datapackage.json"
+
+    def chapter_exports(self, chapter: str) -> Path:
+        return self.exports / chapter

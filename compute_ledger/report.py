@@ -1,0 +1,107 @@
+"""Small HTML and Markdown pieces the chapters show: the parameter box, source tables, number formats."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+from IPython.display import HTML
+
+from compute_ledger import params
+
+
+def parameter_box(parameters: params.Parameters, used: list[str] | None = None, scenario: str = "") -> HTML:
+    """A collapsed box: the parameters this chapter uses, their values, and which differ from the defaults."""
+    changed = params.differences(parameters)
+    names = used or list(params.Parameters.model_fields)
+    rows = []
+    for spec in params.specs():
+        if spec.name not in names:
+            continue
+        value = getattr(parameters, spec.name)
+        shown = "empty" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        default = "empty" if spec.default is None else str(spec.default)
+        mark = f"<strong>{html.escape(shown)}</strong> (default {html.escape(default)})" if spec.name in changed else html.escape(shown)
+        rows.append(
+            f"<tr><td><code>{spec.name}</code></td><td>{mark}</td><td>{html.escape(spec.unit)}</td></tr>"
+        )
+    summary = (
+        f"{len([n for n in changed if n in names])} parameter(s) differ from the defaults"
+        if any(n in names for n in changed)
+        else "all parameters at their defaults"
+    )
+    label = f"Parameters in effect{' — scenario ' + html.escape(scenario) if scenario else ''}: {summary}"
+    return HTML(
+        f'<details class="cl-params"><summary>{label}</summary>'
+        f'<table class="cl-params-table"><thead><tr><th>parameter</th><th>value</th><th>unit</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<p>See the <a href="parameters.html">parameters appendix</a> for definitions and sources.</p></details>'
+    )
+
+
+def usd(value: float) -> str:
+    """$3.0 billion, $7.0 trillion, $30,000."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(value) >= size:
+            return f"${value / size:,.1f} {word}"
+    return f"${value:,.0f}"
+
+
+def quantity(value: float, unit: str) -> str:
+    """A figure in its canonical unit, for tables."""
+    if unit == "USD":
+        return usd(value)
+    if unit == "USD_per_accelerator":
+        return f"{usd(value)} per accelerator"
+    if unit == "MW" and value >= 1000:
+        return f"{value / 1000:,.2f} GW"
+    if unit in ("accelerators", "H100e", "people", "facilities", "companies"):
+        return f"{value:,.0f} {unit.replace('H100e', 'H100-equivalents')}"
+    return f"{value:,.4g} {unit.replace('_', ' ')}"
+
+
+def source_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Figures as readers see them: value, date, status, confidence, the quote and where it comes from."""
+    shown = pd.DataFrame(
+        {
+            "figure": frame["figure_id"],
+            "what": frame["subject"],
+            "value": [
+                quantity(v, u) + (f" ({quantity(lo, u)} – {quantity(hi, u)})" if lo == lo and hi == hi else "")
+                for v, u, lo, hi in zip(frame["value"], frame["unit"], frame["low"], frame["high"], strict=True)
+            ],
+            "date": frame["ref_date"].replace("", "unknown"),
+            "status": frame["status"],
+            "confidence": frame["confidence"],
+            "quote": frame["quote"],
+            "source": [
+                f"{p} ({d})" if d else p for p, d in zip(frame["publisher"], frame["date_published"], strict=True)
+            ],
+        }
+    )
+    return shown.reset_index(drop=True)
+
+
+def html_table(frame: pd.DataFrame, table_id: str, caption: str, links: dict[str, str] | None = None) -> HTML:
+    """A plain HTML table with an anchor, a caption and source links (``links``: column -> url column)."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for _, row in frame.iterrows():
+        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values)
+        body.append(f"<tr>{cells}</tr>")
+    return HTML(
+        f'<div class="cl-table-wrap" id="tbl-{table_id}"><table class="cl-table">'
+        f'<caption><a class="cl-anchor" href="#tbl-{table_id}">Table.</a> {html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def glue(name: str, value: object) -> None:
+    """Record a number or text for the prose (``{glue:text}``), as a plain Python value so formats apply."""
+    from myst_nb import glue as myst_glue
+
+    plain = value.item() if hasattr(value, "item") else value
+    myst_glue(name, plain, display=False)
