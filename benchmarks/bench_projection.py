@@ -19,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from compute_ledger.projection import MonteCarloResult, milestone_bands, monte_carlo
+from compute_ledger.projection import MonteCarloResult, milestone_bands, monte_carlo  # noqa: E402 (after the sys.path insert above)
 
 N_DRAWS = 100_000
 BASE_YEAR = 2024
@@ -74,9 +74,7 @@ def best_seconds(function: Callable[[], object]) -> float:
 def main() -> None:
     """Print the benchmark figures, one per line."""
     n_years = HORIZON - BASE_YEAR + 1
-    print(
-        f"setup: {N_DRAWS:,} draws x {n_years} years ({BASE_YEAR}-{HORIZON}), {os.cpu_count()} CPUs visible"
-    )
+    print(f"setup: {N_DRAWS:,} draws x {n_years} years ({BASE_YEAR}-{HORIZON}), {os.cpu_count()} CPUs visible")
     print(f"monte_carlo draws, best of {REPEATS}: {best_seconds(run_draws):.3f} s")
     with_summaries = best_seconds(run_draws_and_summaries)
     print(f"monte_carlo + bands + milestone_bands, best of {REPEATS}: {with_summaries:.3f} s")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import nbformat
 import pandas as pd
 import yaml
 
@@ -28,7 +29,7 @@ def assemble(staging_book: Path, processed: paths.ProcessedLayout, manifest: dic
     shutil.copytree(paths.BOOK, staging_book, ignore=shutil.ignore_patterns("_build", ".jupyter_cache"))
     write_toc(staging_book / "_toc.yml")
     for chapter in chapters.CHAPTERS:
-        shutil.copy2(processed.notebooks / f"{chapter.name}.ipynb", staging_book / f"{chapter.name}.ipynb")
+        copy_for_book(processed.notebooks / f"{chapter.name}.ipynb", staging_book / f"{chapter.name}.ipynb")
     with duckdb.connect(str(processed.database), read_only=True) as connection:
         (staging_book / "sources.md").write_text(sources_page(connection), encoding="utf-8")
     (staging_book / "parameters.md").write_text(parameters_page(manifest), encoding="utf-8")
@@ -47,6 +48,17 @@ def assemble(staging_book: Path, processed: paths.ProcessedLayout, manifest: dic
         f"authors and are attributed. Cite: {html.escape(citation.book_citation())}</p>"
     )
     config_path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def copy_for_book(executed: Path, target: Path) -> None:
+    """The executed chapter without its parameter cells (the page shows them in its parameter box)."""
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.cells = [
+        cell
+        for cell in notebook.cells
+        if not {"parameters", "injected-parameters"} & set(cell.get("metadata", {}).get("tags", []))
+    ]
+    nbformat.write(notebook, target)
 
 
 def write_toc(path: Path) -> None:
@@ -100,7 +112,9 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
         for figure in backed.itertuples():
             value = report.quantity(figure.value, figure.unit)
             if figure.low == figure.low and figure.high == figure.high:
-                value += f" (range {report.quantity(figure.low, figure.unit)} – {report.quantity(figure.high, figure.unit)})"
+                value += (
+                    f" (range {report.quantity(figure.low, figure.unit)} – {report.quantity(figure.high, figure.unit)})"
+                )
             outlet = f" · reported by {figure.original_outlet}" if figure.original_outlet else ""
             lines += [
                 f"(figure-{figure.figure_id})=",

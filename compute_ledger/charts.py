@@ -171,7 +171,10 @@ def publish(
 def write_vendor_bundle(target: Path) -> Path:
     """The Vega, Vega-Lite and vega-embed bundle the charts load, written once into the site."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION), encoding="utf-8")
+    bundle = vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+    # In its own function scope: its top-level names (e.g. `_`) would clash with the theme's globals. The
+    # bundle's last lines assign vegaEmbed, vega and vegaLite to window explicitly.
+    target.write_text(f"(function () {{\n{bundle}\n}})();\n", encoding="utf-8")
     return target
 
 

@@ -23,8 +23,10 @@ class Edition:
 @cache
 def edition() -> Edition:
     content = yaml.safe_load(paths.CITATION_CFF.read_text(encoding="utf-8"))
-    authors = ", ".join(a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()
-                        for a in content.get("authors", []))
+    authors = ", ".join(
+        a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()
+        for a in content.get("authors", [])
+    )
     return Edition(
         title=content["title"],
         version=str(content["version"]),

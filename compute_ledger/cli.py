@@ -19,24 +19,39 @@ def parser() -> argparse.ArgumentParser:
         prog="pipeline.py",
         description="Validate data/raw, build the DuckDB database, run the chapter notebooks and build the book.",
     )
-    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
-                   help="set one parameter (repeatable), e.g. --set gpu_unit_price_usd=25000")
-    p.add_argument("--params", dest="params_file", type=Path, metavar="FILE.yaml",
-                   help="read parameters from a YAML file")
-    p.add_argument("--scenario", dest="scenarios", action="append", default=[], metavar="NAME",
-                   help="use the named scenario file scenarios/NAME.yaml")
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set one parameter (repeatable), e.g. --set gpu_unit_price_usd=25000",
+    )
+    p.add_argument(
+        "--params", dest="params_file", type=Path, metavar="FILE.yaml", help="read parameters from a YAML file"
+    )
+    p.add_argument(
+        "--scenario",
+        dest="scenarios",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="use the named scenario file scenarios/NAME.yaml",
+    )
     p.add_argument("--list-params", action="store_true", help="print every parameter and exit")
     p.add_argument("--force", action="store_true", help="re-run every step, ignoring the cache")
     p.add_argument("--wait", action="store_true", help="if another run is going, wait for it instead of stopping")
-    p.add_argument("--cell-timeout", type=int, default=600, metavar="SECONDS",
-                   help="longest a notebook cell may run (default 600)")
+    p.add_argument(
+        "--cell-timeout", type=int, default=600, metavar="SECONDS", help="longest a notebook cell may run (default 600)"
+    )
     p.add_argument("--no-book", action="store_true", help="stop after the notebooks (no site build)")
     return p
 
 
-def parameters_from(args: argparse.Namespace) -> params.Parameters:
+def parameters_from(args: argparse.Namespace, scenarios: list[str] | None = None) -> params.Parameters:
+    """The run's parameters: defaults <- scenario file(s) <- --params file <- --set."""
     layers, origins = [], []
-    for name in args.scenarios:
+    for name in args.scenarios if scenarios is None else scenarios:
         layers.append(params.read_scenario(name))
         origins.append(f"scenario {name}")
     if args.params_file:
@@ -57,12 +72,16 @@ def main(argv: list[str] | None = None) -> int:
         print(params.format_table())
         return 0
     try:
-        parameters = parameters_from(args)
+        parameters = parameters_from(args, scenarios=args.scenarios if len(args.scenarios) == 1 else [])
+        # Each scenario shown side by side: its file, then the reader's own --params and --set on top.
+        names = args.scenarios or params.available_scenarios()
+        scenario_parameters = {name: parameters_from(args, scenarios=[name]) for name in names}
     except params.ParameterError as error:
         print(f"error: {error}\nNothing was run.", file=sys.stderr)
         return EXIT_BAD_INPUT
     options = run.RunOptions(
         parameters=parameters,
+        scenario_parameters=scenario_parameters,
         force=args.force,
         wait_for_lock=args.wait,
         cell_timeout=args.cell_timeout,

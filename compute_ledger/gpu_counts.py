@@ -54,8 +54,21 @@ def all_counts(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.Dat
 
 def plot_frame(frame: pd.DataFrame, series_name: str) -> pd.DataFrame:
     """What a counts chart plots: one row per figure, with its range and its source."""
-    out = frame[["figure_id", "decimal_year", "ref_date", "value", "low", "high", "status", "unit_detail",
-                 "entity", "subject", "publisher"]].copy()
+    out = frame[
+        [
+            "figure_id",
+            "decimal_year",
+            "ref_date",
+            "value",
+            "low",
+            "high",
+            "status",
+            "unit_detail",
+            "entity",
+            "subject",
+            "publisher",
+        ]
+    ].copy()
     out["low"] = out["low"].fillna(out["value"])
     out["high"] = out["high"].fillna(out["value"])
     out["series"] = series_name
@@ -66,7 +79,9 @@ def counts_chart(frame: pd.DataFrame, title_y: str = "Accelerators (log scale)")
     """Counts on a log axis: a point per figure, a bar for a range, colour and shape by status."""
     base = alt.Chart(frame).encode(x=alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)))
     y = alt.Y("value:Q", title=title_y, scale=alt.Scale(type="log"))
-    ranges = base.mark_rule(strokeWidth=3, opacity=0.6).encode(y=alt.Y("low:Q", scale=alt.Scale(type="log")), y2="high:Q")
+    ranges = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
+        y=alt.Y("low:Q", scale=alt.Scale(type="log")), y2="high:Q"
+    )
     points = base.mark_point(size=110, filled=True, opacity=0.9).encode(
         y=y,
         **charts.status_encoding(),

@@ -132,9 +132,7 @@ def fit_exponential(
     years = _as_float_array(decimal_years, "decimal_years")
     level = _as_float_array(values, "values")
     if years.shape != level.shape:
-        raise GrowthInputError(
-            f"decimal_years and values differ in length: {years.size} dates, {level.size} values"
-        )
+        raise GrowthInputError(f"decimal_years and values differ in length: {years.size} dates, {level.size} values")
     n = int(years.size)
     if n < 2:
         raise GrowthInputError(f"an exponential fit needs at least two points; got {n}")
@@ -149,8 +147,7 @@ def fit_exponential(
     bad_values = ~np.isfinite(level)
     if bad_values.any():
         raise GrowthInputError(
-            f"missing or non-finite value at {_describe(kind, labels, bad_values)}: "
-            f"{level[bad_values].tolist()}"
+            f"missing or non-finite value at {_describe(kind, labels, bad_values)}: {level[bad_values].tolist()}"
         )
     non_positive = level <= 0
     if non_positive.any():
@@ -204,9 +201,7 @@ def fit_exponential(
     )
 
 
-def multiple_and_cagr(
-    value_start: float, value_end: float, year_start: float, year_end: float
-) -> GrowthBetween:
+def multiple_and_cagr(value_start: float, value_end: float, year_start: float, year_end: float) -> GrowthBetween:
     """Total multiple ``end / start`` and compound annual growth ``multiple ** (1 / years) - 1``.
 
     Example: 700 -> 100,000 over 3 years is a multiple of 142.86, i.e. 5.226x a year, CAGR +422.6 %.
@@ -224,9 +219,7 @@ def multiple_and_cagr(
         )
     multiple = value_end / value_start
     yearly_multiple = multiple ** (1.0 / years)
-    return GrowthBetween(
-        multiple=multiple, yearly_multiple=yearly_multiple, cagr=yearly_multiple - 1.0, years=years
-    )
+    return GrowthBetween(multiple=multiple, yearly_multiple=yearly_multiple, cagr=yearly_multiple - 1.0, years=years)
 
 
 def select_fit_points(

@@ -59,8 +59,12 @@ def sums_chart(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("value", order="descending")),
-            x=alt.X("value:Q", title="US dollars (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="$.2s")),
-            color=alt.Color("status:N", title="Status", scale=alt.Scale(domain=charts.STATUS_ORDER, range=charts.STATUS_COLOURS)),
+            x=alt.X(
+                "value:Q", title="US dollars (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="$.2s")
+            ),
+            color=alt.Color(
+                "status:N", title="Status", scale=alt.Scale(domain=charts.STATUS_ORDER, range=charts.STATUS_COLOURS)
+            ),
             tooltip=[
                 alt.Tooltip("label:N", title="What"),
                 alt.Tooltip("value:Q", title="USD", format="$,.3s"),

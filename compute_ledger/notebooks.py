@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -82,6 +83,11 @@ def execute_all(jobs: list[NotebookJob], cell_timeout: int, workers: int = 2) ->
     """Run the jobs in parallel with a progress bar; the first failure stops the others."""
     if not jobs:
         return {}
+    # Kernels import the package from this project tree (not from wherever it was installed).
+    root = str(paths.ROOT)
+    existing = os.environ.get("PYTHONPATH", "")
+    if root not in existing.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, existing) if p)
     durations: dict[str, float] = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         futures = {pool.submit(execute, job, cell_timeout): job for job in jobs}

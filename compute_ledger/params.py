@@ -76,7 +76,11 @@ class Parameters(BaseModel):
         ge=1_000.0,
         le=200_000.0,
         description="Price of one frontier accelerator in the base year (H100 class).",
-        json_schema_extra=_meta("USD per accelerator", "figure seed-004-h100-unit-price", (25_000.0, 40_000.0)),
+        json_schema_extra=_meta(
+            "USD per accelerator",
+            "figure seed-004-h100-unit-price-30000 (range: money-h100-price-raymond-james to money-h100-price-gzero)",
+            (25_000.0, 40_000.0),
+        ),
     )
     accelerator_price_change_per_year: float = Field(
         0.0,
@@ -91,7 +95,12 @@ class Parameters(BaseModel):
         le=3_000.0,
         description="IT power per accelerator including its share of server, network and storage "
         "(a DGX H100 server: 10.2 kW for 8 GPUs).",
-        json_schema_extra=_meta("W per accelerator", "assumption: DGX H100 10.2 kW / 8 GPUs", (1_000.0, 1_700.0)),
+        json_schema_extra=_meta(
+            "W per accelerator",
+            "figure hw-nvidia-dgx-h100-max-power-supercluster (10.2 kW / 8 GPUs); high end: "
+            "hw-nvidia-gb200-nvl72-rack-power (120 kW / 72 GPUs)",
+            (1_000.0, 1_700.0),
+        ),
     )
     pue: float = Field(
         1.2,
@@ -99,7 +108,9 @@ class Parameters(BaseModel):
         le=3.0,
         description="Power usage effectiveness: facility power / IT power.",
         json_schema_extra=_meta(
-            "ratio", "assumption: between Google's fleet (1.10) and the industry average (1.58)", (1.1, 1.58)
+            "ratio",
+            "assumption: between hw-google-fleet-pue-2023 (1.10) and hw-industry-pue-2023-uptime (1.58)",
+            (1.1, 1.58),
         ),
     )
     utilisation: float = Field(

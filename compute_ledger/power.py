@@ -7,7 +7,11 @@ import duckdb
 import pandas as pd
 
 NUCLEAR_REFERENCE_ID = "seed-000-1gw-nuclear-plant-reference"
-TODAY_IDS = ("seed-000-datacentre-50mw-typical", "seed-000-datacentre-100mw-typical", "seed-000-datacentre-150mw-largest")
+TODAY_IDS = (
+    "seed-000-datacentre-50mw-typical",
+    "seed-000-datacentre-100mw-typical",
+    "seed-000-datacentre-150mw-largest",
+)
 NEXT_IDS = (
     "seed-000-datacentre-300mw-not-yet-built",
     "seed-000-datacentre-500mw-not-yet-built",
@@ -52,21 +56,27 @@ def sites(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def sizes_chart(sizes: pd.DataFrame, reference_mw: float, reference_label: str) -> alt.LayerChart:
     """Bars of the seed sizes, with the nuclear-plant reference as a rule."""
     frame = sizes.assign(label=sizes["value"].map(lambda v: f"{v:,.0f} MW"))
-    bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("value", order="ascending")),
-        x=alt.X("value:Q", title="Data-centre power (MW)"),
-        color=alt.Color("horizon:N", title=None),
-        tooltip=[
-            alt.Tooltip("subject:N", title="What"),
-            alt.Tooltip("value:Q", title="MW", format=",.0f"),
-            alt.Tooltip("status:N", title="Status"),
-            alt.Tooltip("figure_id:N", title="Figure id"),
-        ],
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("value", order="ascending")),
+            x=alt.X("value:Q", title="Data-centre power (MW)"),
+            color=alt.Color("horizon:N", title=None),
+            tooltip=[
+                alt.Tooltip("subject:N", title="What"),
+                alt.Tooltip("value:Q", title="MW", format=",.0f"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("figure_id:N", title="Figure id"),
+            ],
+        )
     )
     reference = pd.DataFrame({"value": [reference_mw], "label": [reference_label]})
     rule = alt.Chart(reference).mark_rule(strokeDash=[6, 4], color="#D55E00", strokeWidth=2).encode(x="value:Q")
-    text = alt.Chart(reference).mark_text(align="right", dx=-4, dy=-6, color="#D55E00").encode(
-        x="value:Q", y=alt.value(0), text="label:N"
+    text = (
+        alt.Chart(reference)
+        .mark_text(align="right", dx=-4, dy=-6, color="#D55E00")
+        .encode(x="value:Q", y=alt.value(0), text="label:N")
     )
     return alt.layer(bars, rule, text)
 

@@ -145,9 +145,7 @@ def _checked_percentiles(percentiles: Sequence[float]) -> list[float]:
     """The percentiles as floats; raise unless they are a non-empty list within [0, 100]."""
     levels = [float(level) for level in percentiles]
     if not levels or any(not 0 <= level <= 100 for level in levels):
-        raise ProjectionInputError(
-            f"percentiles must be a non-empty list of numbers in [0, 100]; got {levels}"
-        )
+        raise ProjectionInputError(f"percentiles must be a non-empty list of numbers in [0, 100]; got {levels}")
     return levels
 
 
@@ -177,9 +175,7 @@ def _check_years(base_year: int, horizon: int) -> None:
 def _check_base_accelerators(base_accelerators: float) -> None:
     """Raise unless the base cluster size is a positive finite number."""
     if not (math.isfinite(base_accelerators) and base_accelerators > 0):
-        raise ProjectionInputError(
-            f"base_accelerators must be a positive finite number; got {base_accelerators!r}"
-        )
+        raise ProjectionInputError(f"base_accelerators must be a positive finite number; got {base_accelerators!r}")
 
 
 def _check_parameter_values(name: str, values: np.ndarray) -> None:
@@ -274,9 +270,7 @@ def project_largest_cluster(
     base cluster's facility power holds the whole path at the cap).
     """
     if not (math.isfinite(growth_multiple) and growth_multiple > 0):
-        raise ProjectionInputError(
-            f"growth_multiple must be a positive finite number; got {growth_multiple!r}"
-        )
+        raise ProjectionInputError(f"growth_multiple must be a positive finite number; got {growth_multiple!r}")
     paths = project_paths(base_year, base_accelerators, math.log(growth_multiple), params, horizon)
     frame = pd.DataFrame({"year": paths.years})
     for quantity in QUANTITIES:
@@ -446,9 +440,7 @@ def tornado(
     if not base_year <= output_year <= horizon:
         raise ProjectionInputError(f"output_year ({output_year}) must be within {base_year}..{horizon}")
     if not (math.isfinite(growth_multiple) and growth_multiple > 0):
-        raise ProjectionInputError(
-            f"growth_multiple must be a positive finite number; got {growth_multiple!r}"
-        )
+        raise ProjectionInputError(f"growth_multiple must be a positive finite number; got {growth_multiple!r}")
     growth_low, growth_high = _check_range(GROWTH_PARAMETER, growth_range, (2,))
     if growth_low <= 0:
         raise ProjectionInputError(f"growth_range must be positive multiples; got {growth_range!r}")

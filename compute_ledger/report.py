@@ -22,10 +22,12 @@ def parameter_box(parameters: params.Parameters, used: list[str] | None = None, 
         value = getattr(parameters, spec.name)
         shown = "empty" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
         default = "empty" if spec.default is None else str(spec.default)
-        mark = f"<strong>{html.escape(shown)}</strong> (default {html.escape(default)})" if spec.name in changed else html.escape(shown)
-        rows.append(
-            f"<tr><td><code>{spec.name}</code></td><td>{mark}</td><td>{html.escape(spec.unit)}</td></tr>"
+        mark = (
+            f"<strong>{html.escape(shown)}</strong> (default {html.escape(default)})"
+            if spec.name in changed
+            else html.escape(shown)
         )
+        rows.append(f"<tr><td><code>{spec.name}</code></td><td>{mark}</td><td>{html.escape(spec.unit)}</td></tr>")
     summary = (
         f"{len([n for n in changed if n in names])} parameter(s) differ from the defaults"
         if any(n in names for n in changed)

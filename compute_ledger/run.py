@@ -47,6 +47,7 @@ class RunBusyError(Exception):
 @dataclass
 class RunOptions:
     parameters: params.Parameters
+    scenario_parameters: dict[str, params.Parameters] = field(default_factory=dict)
     force: bool = False
     wait_for_lock: bool = False
     cell_timeout: int = 600
@@ -169,7 +170,7 @@ def _swap_in(staged: Path, live: Path) -> None:
 
 def vendor_bundle() -> Path:
     """The Vega bundle, made once per Vega-Lite version and kept under build/."""
-    target = paths.WORK / "cache" / f"vega-bundle-{charts.VEGA_LITE_VERSION}.js"
+    target = paths.WORK / "cache" / f"vega-bundle-{charts.VEGA_LITE_VERSION}-{code_hash()[:12]}.js"
     if not target.exists():
         charts.write_vendor_bundle(target.with_suffix(".tmp"))
         os.replace(target.with_suffix(".tmp"), target)
@@ -183,8 +184,10 @@ def run(options: RunOptions) -> RunResult:
         started = time.perf_counter()
         t0 = time.perf_counter()
         ledger = schema.validate()
-        log(f"✓ validate data/raw: {len(ledger.sources)} sources, {len(ledger.figures)} figures "
-            f"({time.perf_counter() - t0:.2f} s)")
+        log(
+            f"✓ validate data/raw: {len(ledger.sources)} sources, {len(ledger.figures)} figures "
+            f"({time.perf_counter() - t0:.2f} s)"
+        )
         live = paths.ProcessedLayout(paths.DATA_PROCESSED)
         previous = {} if options.force else read_manifest(live)
         staging_root = paths.WORK / f"staging-{os.getpid()}"
@@ -205,6 +208,10 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
         for p in (paths.SOURCES_CSV, paths.FIGURES_CSV, *sorted(paths.NOTEBOOKS.glob("*.ipynb")))
     }
     parameter_values = options.parameters.model_dump(mode="json")
+    # Notebooks that declare `scenario_parameters` get every scenario's full parameter set (name -> values).
+    parameter_values["scenario_parameters"] = {
+        name: p.model_dump(mode="json") for name, p in sorted(options.scenario_parameters.items())
+    }
     steps: list[StepRecord] = []
     staged = paths.ProcessedLayout(staging_root / "processed")
     if live.base.exists():
@@ -221,8 +228,9 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
 
     # Step: database (and its table exports).
     t0 = time.perf_counter()
-    database_key = sha256_bytes(code.encode(), inputs["data/raw/sources.csv"].encode(),
-                                inputs["data/raw/figures.csv"].encode())
+    database_key = sha256_bytes(
+        code.encode(), inputs["data/raw/sources.csv"].encode(), inputs["data/raw/figures.csv"].encode()
+    )
     before = _previous_step(previous, "database")
     database_hit = bool(before and before["key"] == database_key and staged.database.exists())
     if not database_hit:
@@ -237,8 +245,12 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
     for chapter in chapters.CHAPTERS:
         declared = notebooks.declared_parameters(chapter.notebook)
         given = {name: parameter_values[name] for name in declared if name in parameter_values}
-        key = sha256_bytes(code.encode(), database_key.encode(), chapter.notebook.read_bytes(),
-                           json.dumps(given, sort_keys=True).encode())
+        key = sha256_bytes(
+            code.encode(),
+            database_key.encode(),
+            chapter.notebook.read_bytes(),
+            json.dumps(given, sort_keys=True).encode(),
+        )
         keys[chapter.name] = key
         before = _previous_step(previous, f"notebook:{chapter.name}")
         output = staged.notebooks / f"{chapter.name}.ipynb"
@@ -275,7 +287,8 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
             "inputs": inputs,
             "packages": package_versions(),
         },
-        "parameters": parameter_values,
+        "parameters": {k: v for k, v in parameter_values.items() if k != "scenario_parameters"},
+        "scenarios": parameter_values["scenario_parameters"],
         "parameter_changes": {k: v[1] for k, v in params.differences(options.parameters).items()},
         "steps": [vars(s) for s in steps],
     }
@@ -307,6 +320,8 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
     _swap_in(staged.base, live.base)
     if staged_html is not None:
         _swap_in(staged_html, html_live)
-    log(f"✓ published data/processed{' and book/_build/html' if staged_html is not None else ''} "
-        f"in {time.perf_counter() - started:.2f} s")
+    log(
+        f"✓ published data/processed{' and book/_build/html' if staged_html is not None else ''} "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
     return RunResult(manifest=manifest, steps=steps)

@@ -173,9 +173,7 @@ def _vocabulary(name: str, allowed: tuple[str, ...], optional: bool = False) -> 
     accepted = (*allowed, "") if optional else allowed
     return pa.Column(
         str,
-        pa.Check(
-            lambda s: s.isin(accepted), error=f"is not one of: {', '.join(allowed)}", name="vocabulary"
-        ),
+        pa.Check(lambda s: s.isin(accepted), error=f"is not one of: {', '.join(allowed)}", name="vocabulary"),
         name=name,
     )
 
@@ -240,9 +238,7 @@ def _bounds_hold(frame: pd.DataFrame) -> pd.Series:
 
 def _non_negative(frame: pd.DataFrame) -> pd.Series:
     def holds(row: pd.Series) -> bool:
-        return all(
-            not _is_number(row[column]) or float(row[column]) >= 0 for column in NUMERIC_FIGURE_COLUMNS
-        )
+        return all(not _is_number(row[column]) or float(row[column]) >= 0 for column in NUMERIC_FIGURE_COLUMNS)
 
     return frame.apply(holds, axis=1)
 

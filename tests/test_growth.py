@@ -166,9 +166,7 @@ def test_select_fit_points_uses_range_when_value_missing() -> None:
         ),
     ],
 )
-def test_select_fit_points_rejects_bad_rows(
-    change: Callable[[pd.DataFrame], pd.DataFrame], message: str
-) -> None:
+def test_select_fit_points_rejects_bad_rows(change: Callable[[pd.DataFrame], pd.DataFrame], message: str) -> None:
     with pytest.raises(GrowthInputError, match=message):
         select_fit_points(change(ledger_rows()))
 

@@ -167,9 +167,7 @@ def test_monte_carlo_draws_stay_in_their_triangular_ranges() -> None:
 def test_monte_carlo_parameter_draws_do_not_shift_when_another_range_changes() -> None:
     narrow = {**RANGES, "pue": (1.2, 1.2, 1.2)}
     wide = run_monte_carlo(seed=5)
-    changed = monte_carlo(
-        2024, 100_000.0, math.log(2.5), 0.25, narrow, {"site_power_cap_mw": 5_000.0}, 2030, 5_000, 5
-    )
+    changed = monte_carlo(2024, 100_000.0, math.log(2.5), 0.25, narrow, {"site_power_cap_mw": 5_000.0}, 2030, 5_000, 5)
     np.testing.assert_array_equal(wide.parameters["utilisation"], changed.parameters["utilisation"])
     np.testing.assert_array_equal(wide.growth_multiple, changed.growth_multiple)
 

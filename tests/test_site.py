@@ -1,0 +1,130 @@
+"""The built site in a real headless browser (Debian's chromium), served on 127.0.0.1 with no other host:
+every page loads without errors, every chart draws, every download link answers."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_project):
+    root = built_project / "book" / "_build" / "html"
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: scripts/test.sh installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def _pages(root: Path) -> list[str]:
+    return sorted(p.name for p in root.glob("*.html"))
+
+
+def test_every_page_loads_offline_and_every_chart_draws(site, browser):
+    root, base = site
+    pages = _pages(root)
+    assert "index.html" in pages and "sources.html" in pages
+    charts_seen = 0
+    for name in pages:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        console_errors, page_errors, foreign = [], [], []
+        page.on("console", lambda m, errors=console_errors: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e, errors=page_errors: errors.append(str(e)))
+
+        def route(request_route, foreign=foreign):
+            if urlparse(request_route.request.url).hostname not in ("127.0.0.1", None):
+                foreign.append(request_route.request.url)
+                request_route.abort()
+            else:
+                request_route.continue_()
+
+        page.route("**/*", route)
+        response = page.goto(f"{base}/{name}", wait_until="load")
+        assert response is not None and response.status == 200, name
+        charts = page.locator("div.cl-chart")
+        for index in range(charts.count()):
+            charts.nth(index).locator("svg, canvas").first.wait_for(state="attached", timeout=15_000)
+        charts_seen += charts.count()
+        assert page.locator(".cl-chart-error").count() == 0, name
+        assert not page_errors, f"{name}: {page_errors}"
+        assert not console_errors, f"{name}: {console_errors}"
+        assert not foreign, f"{name} asked another host: {foreign}"
+        context.close()
+    assert charts_seen >= 5
+
+
+def test_pages_without_charts_do_not_load_vega(site, browser):
+    _, base = site
+    context = browser.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{base}/sources.html", wait_until="load")
+    assert not [url for url in requested if "vega-bundle" in url]
+    context.close()
+
+
+def test_every_download_link_answers(site):
+    root, base = site
+    import re
+
+    links = set()
+    for name in _pages(root):
+        html = (root / name).read_text(encoding="utf-8")
+        links |= set(re.findall(r'class="cl-download" href="([^"]+)"', html))
+    assert links, "no chart download links found"
+    for link in sorted(links):
+        with urllib.request.urlopen(f"{base}/{link}") as response:
+            assert response.status == 200, link
+            assert len(response.read()) > 0, link
+
+
+def test_readable_at_phone_width(site, browser):
+    _, base = site
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{base}/gpu_counts.html", wait_until="load")
+    page.locator("div.cl-chart svg").first.wait_for(state="attached", timeout=15_000)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 2, f"page scrolls sideways by {overflow}px at phone width"
+    context.close()
