@@ -22,6 +22,8 @@ CHAPTERS = (
     Chapter("gpu_counts", 1, "GPU counts"),
     Chapter("power", 2, "Data-centre power"),
     Chapter("money", 3, "Money"),
+    Chapter("growth", 4, "Growth"),
+    Chapter("projections", 5, "Projections"),
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,16 +144,21 @@ def publish(
     ``data`` is exactly what is plotted; ``description`` is the text alternative read by screen readers.
     """
     exports_dir.mkdir(parents=True, exist_ok=True)
-    titled = chart.properties(title=alt.Title(title, subtitle=[f"Source: {source_line}"]))
+    subtitle = textwrap.wrap(f"Source: {source_line}", width=90)
+    titled = chart.properties(title=alt.Title(textwrap.wrap(title, width=70), subtitle=subtitle))
     spec = titled.to_dict()
     spec.setdefault("description", description)
+    # Images have a fixed plot width: "fit" sizing would shrink the plot to make room for a long title.
+    image_spec = {**spec, "autosize": {"type": "pad"}}
+    if "width" not in image_spec and not any(k in image_spec for k in ("hconcat", "vconcat", "concat")):
+        image_spec["width"] = 600
     stem = exports_dir / chart_id
     data.to_csv(stem.with_suffix(".csv"), index=False, lineterminator="\n")
     stem.with_suffix(".vl.json").write_text(json.dumps(spec, indent=1, sort_keys=True), encoding="utf-8")
     stem.with_suffix(".svg").write_text(
-        vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION), encoding="utf-8"
+        vl_convert.vegalite_to_svg(image_spec, vl_version=VEGA_LITE_VERSION), encoding="utf-8"
     )
-    stem.with_suffix(".png").write_bytes(vl_convert.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=2))
+    stem.with_suffix(".png").write_bytes(vl_convert.vegalite_to_png(image_spec, vl_version=VEGA_LITE_VERSION, scale=2))
     base = f"{EXPORTS_URL}/{chapter}/{chart_id}"
     exports = {"CSV": f"{base}.csv", "SVG": f"{base}.svg", "PNG": f"{base}.png", "Vega-Lite": f"{base}.vl.json"}
     return PublishedChart(

@@ -77,7 +77,9 @@ def plot_frame(frame: pd.DataFrame, series_name: str) -> pd.DataFrame:
 
 def counts_chart(frame: pd.DataFrame, title_y: str = "Accelerators (log scale)") -> alt.LayerChart:
     """Counts on a log axis: a point per figure, a bar for a range, colour and shape by status."""
-    base = alt.Chart(frame).encode(x=alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)))
+    base = alt.Chart(frame).encode(
+        x=alt.X("decimal_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1))
+    )
     y = alt.Y("value:Q", title=title_y, scale=alt.Scale(type="log"))
     ranges = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
         y=alt.Y("low:Q", scale=alt.Scale(type="log")), y2="high:Q"

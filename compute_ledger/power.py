@@ -89,7 +89,9 @@ def sites_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_point(size=90, filled=True)
         .encode(
-            x=alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)),
+            x=alt.X(
+                "decimal_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1)
+            ),
             y=alt.Y("value:Q", title="Power (MW, log scale)", scale=alt.Scale(type="log")),
             **charts.status_encoding(),
             tooltip=[

@@ -237,8 +237,10 @@ def project_paths(
     power_capped = np.logical_or.accumulate(uncapped >= cap_accelerators, axis=1)
     accelerators = np.where(power_capped, cap_accelerators, uncapped)
 
-    it_power_mw = accelerators * watts / W_PER_MW
-    facility_power_mw = it_power_mw * pue
+    # Where a path is held at the cap, facility power is the cap exactly (no round trip through accelerators).
+    cap_mw = np.broadcast_to(column(arrays["site_power_cap_mw"]), accelerators.shape)
+    facility_power_mw = np.where(power_capped, cap_mw, accelerators * watts / W_PER_MW * pue)
+    it_power_mw = facility_power_mw / pue
     energy_mwh = facility_power_mw * utilisation * HOURS_PER_YEAR
     accelerator_price = column(arrays["gpu_unit_price_usd"]) * (
         column(1.0 + arrays["accelerator_price_change_per_year"]) ** steps[np.newaxis, :]
