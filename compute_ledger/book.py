@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import nbformat
-import pandas as pd
 import yaml
 
 from compute_ledger import chapters, charts, citation, params, paths, report
@@ -205,7 +204,3 @@ def build(staging_book: Path) -> Path:
         detail = "\n".join(problems[:30]) or output[-3000:]
         raise BookError(f"jupyter-book build failed (exit {completed.returncode}):\n{detail}")
     return staging_book / "_build" / "html"
-
-
-def figures_frame(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return connection.execute("SELECT * FROM figures_sourced ORDER BY figure_id").df()

@@ -96,5 +96,15 @@ def connect_read_only(database_path: Path | str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(database_path), read_only=True)
 
 
-def query(connection: duckdb.DuckDBPyConnection, sql: str, *parameters) -> pd.DataFrame:
-    return connection.execute(sql, list(parameters)).df()
+def figures_by_id(
+    connection: duckdb.DuckDBPyConnection, ids: list[str] | tuple[str, ...], view: str = "figures_sourced"
+) -> pd.DataFrame:
+    """The rows of ``view`` with these figure ids, in the order given; LookupError naming every missing id."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
+    frame = connection.execute(f"SELECT * FROM {view} WHERE figure_id IN (SELECT unnest(?))", [list(ids)]).df()
+    missing = [figure_id for figure_id in ids if figure_id not in set(frame["figure_id"])]
+    if missing:
+        raise LookupError(f"figure(s) missing from data/raw/figures.csv (view {view}): {', '.join(missing)}")
+    return frame.set_index("figure_id").loc[list(ids)].reset_index()
+

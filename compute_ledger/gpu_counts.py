@@ -6,7 +6,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from compute_ledger import charts, growth
+from compute_ledger import charts, database, growth
 
 # The seed series (Emad Mostaque, via seed 004): what each count is differs, and the chapter says so.
 SEED_SERIES_IDS = (
@@ -21,28 +21,14 @@ _COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, uni
 
 def seed_series(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The three seed points, oldest first; fails loudly if the ledger lost one."""
-    frame = connection.execute(
-        f"SELECT {_COLUMNS} FROM figures_sourced WHERE figure_id IN (SELECT unnest(?)) ORDER BY decimal_year",
-        [list(SEED_SERIES_IDS)],
-    ).df()
-    missing = set(SEED_SERIES_IDS) - set(frame["figure_id"])
-    if missing:
-        raise LookupError(f"seed GPU series: figure(s) missing from data/raw/figures.csv: {sorted(missing)}")
-    return frame
+    frame = database.figures_by_id(connection, SEED_SERIES_IDS)
+    return frame.sort_values("decimal_year", kind="stable").reset_index(drop=True)
 
 
 def seed_growth(series: pd.DataFrame) -> growth.GrowthBetween:
     """Multiple and yearly rate between the first and last seed points (central values, years as stated)."""
     first, last = series.iloc[0], series.iloc[-1]
     return growth.multiple_and_cagr(first["value"], last["value"], int(first["ref_year"]), int(last["ref_year"]))
-
-
-def largest_by_year(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
-    """Largest accelerator count per year (built/used and announced separately), from the whole ledger."""
-    return connection.execute(
-        f"SELECT {_COLUMNS} FROM largest_cluster_by_year WHERE ref_year >= ? ORDER BY decimal_year, status",
-        [start_year],
-    ).df()
 
 
 def all_counts(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:

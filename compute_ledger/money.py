@@ -6,6 +6,8 @@ import altair as alt
 import duckdb
 import pandas as pd
 
+from compute_ledger import database
+
 SEED_SUMS = (
     ("seed-002-altman-7000-billion-fundraising", "Altman's chip venture (sought)"),
     ("seed-002-softbank-izanagi-100-billion", "SoftBank's Izanagi (sought)"),
@@ -22,29 +24,16 @@ MUSK_GPUS_ID = "seed-004-musk-100000-gpus-planned"
 
 
 def seed_sums(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    ids = [figure_id for figure_id, _ in SEED_SUMS]
-    frame = connection.execute(
-        """SELECT figure_id, value, low, high, unit, status, confidence, subject, quote, quote_en, publisher,
-                  original_outlet, ref_date FROM figures_sourced WHERE figure_id IN (SELECT unnest(?))""",
-        [ids],
-    ).df()
-    missing = set(ids) - set(frame["figure_id"])
-    if missing:
-        raise LookupError(f"figure(s) missing from data/raw/figures.csv: {sorted(missing)}")
     labels = dict(SEED_SUMS)
+    frame = database.figures_by_id(connection, list(labels))
     frame["label"] = frame["figure_id"].map(labels)
     return frame.sort_values("value", ascending=False).reset_index(drop=True)
 
 
 def implied_gpu_capex(connection: duckdb.DuckDBPyConnection, unit_price_usd: float) -> pd.DataFrame:
     """Accelerators × unit price for the seeds' fleet and cluster counts: computed, at the run's price."""
-    frame = connection.execute(
-        """SELECT figure_id, subject, value AS accelerators, status FROM figures_sourced
-           WHERE figure_id IN (?, ?) ORDER BY value""",
-        [MUSK_GPUS_ID, META_CHIPS_ID],
-    ).df()
-    if len(frame) != 2:
-        raise LookupError(f"figures {MUSK_GPUS_ID} and {META_CHIPS_ID} are both needed in data/raw/figures.csv")
+    found = database.figures_by_id(connection, (MUSK_GPUS_ID, META_CHIPS_ID))
+    frame = found[["figure_id", "subject", "value", "status"]].rename(columns={"value": "accelerators"})
     frame["unit_price_usd"] = unit_price_usd
     frame["capex_usd"] = frame["accelerators"] * unit_price_usd
     return frame

@@ -264,11 +264,10 @@ def read_parameter_file(path: Path) -> dict[str, Any]:
         raise ParameterError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(content, dict):
         raise ParameterError(f"{path}: expected a mapping of parameter names to values")
-    values = content.get("parameters", content) if "parameters" in content else content
-    values = {k: v for k, v in values.items() if k not in ("description", "title")}
+    values = content["parameters"] if "parameters" in content else content
     if not isinstance(values, dict):
         raise ParameterError(f"{path}: 'parameters' must be a mapping of names to values")
-    return values
+    return {name: value for name, value in values.items() if name not in ("description", "title")}
 
 
 def scenario_path(name: str) -> Path:

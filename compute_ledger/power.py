@@ -6,6 +6,8 @@ import altair as alt
 import duckdb
 import pandas as pd
 
+from compute_ledger import database
+
 NUCLEAR_REFERENCE_ID = "seed-000-1gw-nuclear-plant-reference"
 TODAY_IDS = (
     "seed-000-datacentre-50mw-typical",
@@ -18,24 +20,11 @@ NEXT_IDS = (
     "seed-000-datacentre-1000mw-not-yet-built",
 )
 
-_COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, unit, unit_detail, status, confidence,
-    entity, subject, scope, quote, quote_en, publisher, date_published, url, source_id, seed_file"""
-
-
-def figures_by_id(connection: duckdb.DuckDBPyConnection, ids: tuple[str, ...]) -> pd.DataFrame:
-    frame = connection.execute(
-        f"SELECT {_COLUMNS} FROM figures_sourced WHERE figure_id IN (SELECT unnest(?))", [list(ids)]
-    ).df()
-    missing = set(ids) - set(frame["figure_id"])
-    if missing:
-        raise LookupError(f"figure(s) missing from data/raw/figures.csv: {sorted(missing)}")
-    return frame.set_index("figure_id").loc[list(ids)].reset_index()
-
 
 def seed_sizes(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The seed's data-centre sizes, labelled 'today' (built) and 'next' (not yet built)."""
-    today = figures_by_id(connection, TODAY_IDS).assign(horizon="today (2024, as stated)")
-    upcoming = figures_by_id(connection, NEXT_IDS).assign(horizon="next (not yet built in 2024)")
+    today = database.figures_by_id(connection, TODAY_IDS).assign(horizon="today (2024, as stated)")
+    upcoming = database.figures_by_id(connection, NEXT_IDS).assign(horizon="next (not yet built in 2024)")
     return pd.concat([today, upcoming], ignore_index=True)
 
 
@@ -48,9 +37,7 @@ def step_up(sizes: pd.DataFrame) -> float:
 
 def sites(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every site/cluster power figure in the ledger with a date (MW)."""
-    return connection.execute(
-        f"SELECT {_COLUMNS} FROM site_power WHERE ref_year IS NOT NULL ORDER BY decimal_year, value"
-    ).df()
+    return connection.execute("SELECT * FROM site_power WHERE ref_year IS NOT NULL ORDER BY decimal_year, value").df()
 
 
 def sizes_chart(sizes: pd.DataFrame, reference_mw: float, reference_label: str) -> alt.LayerChart:

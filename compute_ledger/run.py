@@ -170,7 +170,8 @@ def _swap_in(staged: Path, live: Path) -> None:
 
 def vendor_bundle() -> Path:
     """The Vega bundle, made once per Vega-Lite version and kept under build/."""
-    target = paths.WORK / "cache" / f"vega-bundle-{charts.VEGA_LITE_VERSION}-{code_hash()[:12]}.js"
+    maker = sha256_file(Path(charts.__file__))[:12]
+    target = paths.WORK / "cache" / f"vega-bundle-{charts.VEGA_LITE_VERSION}-{maker}.js"
     if not target.exists():
         charts.write_vendor_bundle(target.with_suffix(".tmp"))
         os.replace(target.with_suffix(".tmp"), target)

@@ -32,9 +32,6 @@ from compute_ledger import charts, growth, params, projection, report, trend_fit
 MAIN_SCENARIO = "trend"
 SCENARIO_ORDER = ("trend", "slowdown", "power_capped")
 MILESTONES_MW = (1000.0, 5000.0)
-# Facility power held at the site cap comes back from a MW -> accelerators -> MW round trip and can land a
-# hair below the cap (4999.999999999999 for 5000); a milestone at the cap counts as reached within this margin.
-MILESTONE_RELATIVE_TOLERANCE = 1e-9
 PERCENTILES = (10, 50, 90)
 
 HORIZON_QUANTITIES: dict[str, str] = {
@@ -177,9 +174,8 @@ def base_point(cluster_fit: trend_fit.SeriesFit) -> BasePoint:
 
 
 def first_year_reaching(facility_power_mw: np.ndarray, years: np.ndarray, threshold_mw: float) -> float:
-    """First year a path reaches ``threshold_mw`` (within the cap tolerance); NaN if not by the horizon."""
-    tolerant = threshold_mw * (1.0 - MILESTONE_RELATIVE_TOLERANCE)
-    return float(projection.milestone_years(facility_power_mw, years, tolerant)[0])
+    """First year a path reaches ``threshold_mw``; NaN if not by the horizon."""
+    return float(projection.milestone_years(facility_power_mw, years, threshold_mw)[0])
 
 
 def run_scenario(connection: duckdb.DuckDBPyConnection, name: str, parameters: params.Parameters) -> ScenarioRun:
@@ -212,9 +208,7 @@ def run_scenario(connection: duckdb.DuckDBPyConnection, name: str, parameters: p
         n_draws=parameters.monte_carlo_draws,
         seed=parameters.random_seed,
     )
-    tolerant = [threshold * (1.0 - MILESTONE_RELATIVE_TOLERANCE) for threshold in MILESTONES_MW]
-    milestones = projection.milestone_bands(result, thresholds_mw=tolerant, percentiles=PERCENTILES)
-    milestones["threshold_mw"] = list(MILESTONES_MW)
+    milestones = projection.milestone_bands(result, thresholds_mw=MILESTONES_MW, percentiles=PERCENTILES)
     years = path["year"].to_numpy()
     central = [first_year_reaching(path["facility_power_mw"].to_numpy(), years, t) for t in MILESTONES_MW]
     milestones.insert(1, "central_year", central)

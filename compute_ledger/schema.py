@@ -16,7 +16,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from compute_ledger import paths
-from compute_ledger.dates import PARTIAL_DATE_PATTERN, decimal_year, is_partial_date
+from compute_ledger.dates import PARTIAL_DATE_PATTERN, date_precision, decimal_year, is_partial_date
 
 CATEGORIES = ("accelerators", "power", "money", "hardware", "published_trend", "context")
 METRICS = (
@@ -420,9 +420,7 @@ def _typed_figures(frame: pd.DataFrame) -> pd.DataFrame:
     typed["preferred"] = typed["preferred"].map({"true": True, "false": False, "": None}).astype("boolean")
     typed["decimal_year"] = typed["ref_date"].map(lambda d: decimal_year(d) if d else None).astype("float64")
     typed["ref_year"] = typed["ref_date"].map(lambda d: int(d[:4]) if d else None).astype("Int64")
-    typed["date_precision"] = typed["ref_date"].map(
-        lambda d: {4: "year", 7: "month", 10: "day"}[len(d)] if d else "unknown"
-    )
+    typed["date_precision"] = typed["ref_date"].map(lambda d: date_precision(d) if d else "unknown")
     return typed.sort_values("figure_id", kind="stable").reset_index(drop=True)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from compute_ledger import charts, growth
+from compute_ledger import charts, database, growth
 
 CONFIDENCE = 0.9
 MIN_FIT_POINTS = 3  # two points give a line but no standard error, so no band and no Monte Carlo spread
@@ -301,18 +301,10 @@ def published_rates(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``why_they_differ``.
     Raises ``LookupError`` naming every figure_id missing from the ledger's published trends.
     """
-    ids = list(PUBLISHED_COMPARISONS)
-    rows = connection.execute(
-        """SELECT figure_id, metric, subject, value, low, high, unit, coalesce(unit_detail, '') AS unit_detail,
-                  publisher, url
-           FROM published_trends WHERE figure_id IN (SELECT unnest(?))""",
-        [ids],
-    ).df()
-    missing = [figure_id for figure_id in ids if figure_id not in set(rows["figure_id"])]
-    if missing:
-        raise LookupError(f"published rates missing from data/raw/figures.csv (category published_trend): {missing}")
+    rows = database.figures_by_id(connection, list(PUBLISHED_COMPARISONS), view="published_trends")
+    rows["unit_detail"] = rows["unit_detail"].fillna("")
     records = []
-    for row in rows.set_index("figure_id").loc[ids].reset_index().itertuples(index=False):
+    for row in rows.itertuples(index=False):
         convert = [
             multiple_per_year(bound, row.metric, row.unit, row.unit_detail) if pd.notna(bound) else math.nan
             for bound in (row.low, row.high)

@@ -25,13 +25,17 @@ def _copy_raw(tmp_path: Path) -> tuple[Path, Path]:
     return sources, figures
 
 
-def _edit_first_figure(figures: Path, **changes: str) -> str:
-    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
-    rows[0].update(changes)
+def _write_figures(figures: Path, rows: list[dict[str, str]]) -> None:
     with figures.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, schema.FIGURE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def _edit_first_figure(figures: Path, **changes: str) -> str:
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    rows[0].update(changes)
+    _write_figures(figures, rows)
     return rows[0]["figure_id"]
 
 
@@ -76,10 +80,7 @@ def test_duplicate_figure_id_names_both_rows(tmp_path):
     sources, figures = _copy_raw(tmp_path)
     rows = list(csv.DictReader(figures.open(encoding="utf-8")))
     rows[1]["figure_id"] = rows[0]["figure_id"]
-    with figures.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, schema.FIGURE_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_figures(figures, rows)
     problems = [p for p in _problems(sources, figures) if "is duplicated" in p]
     assert [p.split(" ")[0] for p in problems] == [f"{figures}:2", f"{figures}:3"]
 
@@ -101,10 +102,7 @@ def test_a_second_preferred_row_in_a_group_is_reported(tmp_path):
     for row in rows:
         if row["quantity_id"] == group:
             row["preferred"] = "true"
-    with figures.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, schema.FIGURE_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_figures(figures, rows)
     assert any("each quantity_id exactly one preferred=true" in p for p in _problems(sources, figures))
 
 
