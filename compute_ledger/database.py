@@ -107,4 +107,3 @@ def figures_by_id(
     if missing:
         raise LookupError(f"figure(s) missing from data/raw/figures.csv (view {view}): {', '.join(missing)}")
     return frame.set_index("figure_id").loc[list(ids)].reset_index()
-
