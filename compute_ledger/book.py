@@ -14,7 +14,7 @@ import duckdb
 import nbformat
 import yaml
 
-from compute_ledger import chapters, charts, citation, params, paths, report
+from compute_ledger import chapters, charts, citation, datapackage, key_numbers, params, paths, report
 
 BUILD_FLAGS = ("--all", "-W", "-n", "--keep-going")
 
@@ -31,11 +31,19 @@ def assemble(staging_book: Path, processed: paths.ProcessedLayout, manifest: dic
         copy_for_book(processed.notebooks / f"{chapter.name}.ipynb", staging_book / f"{chapter.name}.ipynb")
     with duckdb.connect(str(processed.database), read_only=True) as connection:
         (staging_book / "sources.md").write_text(sources_page(connection), encoding="utf-8")
+        (staging_book / "data.md").write_text(data_page(connection), encoding="utf-8")
+    catalogue = key_numbers.read_catalogue(
+        processed.key_numbers_dir, citation.edition().version, citation.edition().date
+    )
+    (staging_book / "key_numbers.md").write_text(key_numbers_page(catalogue), encoding="utf-8")
+    shutil.copy2(paths.DATA_CHANGELOG, staging_book / "changelog.md")
     (staging_book / "parameters.md").write_text(parameters_page(manifest), encoding="utf-8")
     (staging_book / "run.md").write_text(run_page(manifest), encoding="utf-8")
     extra = staging_book / "_extra"
     shutil.copytree(processed.exports, extra / charts.EXPORTS_URL, dirs_exist_ok=True)
-    shutil.copytree(processed.tables, extra / "data", dirs_exist_ok=True)
+    shutil.copytree(processed.tables, extra / "data" / "tables", dirs_exist_ok=True)
+    for path in (processed.key_numbers_csv, processed.key_numbers_json, processed.datapackage):
+        shutil.copy2(path, extra / "data" / path.name)
     (extra / "_vendor").mkdir(parents=True, exist_ok=True)
     shutil.copy2(vendor_bundle, extra / charts.VENDOR_BUNDLE)
     config_path = staging_book / "_config.yml"
@@ -67,6 +75,10 @@ def write_toc(path: Path) -> None:
         "root": "intro",
         "parts": [
             {"caption": "Chapters", "numbered": True, "chapters": [{"file": c.name} for c in chapters.CHAPTERS]},
+            {
+                "caption": "Cite and reuse",
+                "chapters": [{"file": "key_numbers"}, {"file": "data"}, {"file": "changelog"}],
+            },
             {"caption": "Appendices", "chapters": [{"file": "sources"}, {"file": "parameters"}, {"file": "run"}]},
         ],
     }
@@ -131,6 +143,139 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
                 lines += [f"English: “{_md_cell(figure.quote_en)}”", ""]
             if figure.note:
                 lines += [f"Note: {_md_cell(figure.note)}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def key_numbers_page(catalogue) -> str:
+    """The Key numbers page: every headline number with its anchor, method, inputs and a citation."""
+    e = citation.edition()
+    catalogue = catalogue.sort_values("id", kind="stable")
+    lines = [
+        "# Key numbers",
+        "",
+        f"Every headline number of this book, {len(catalogue)} in all, computed by the run behind this edition. Each "
+        "has a stable id (`chapter.name`) and an anchor on this page, so an article can cite one number. The same "
+        "catalogue is published as "
+        '<a href="data/key_numbers.csv">key_numbers.csv</a> and <a href="data/key_numbers.json">key_numbers.json</a>, '
+        "with the parameters of the run. A number computed with other parameters carries another `parameter_set`.",
+        "",
+    ]
+    for chapter in chapters.CHAPTERS:
+        rows = catalogue[catalogue["chapter"] == chapter.name]
+        if rows.empty:
+            continue
+        body = []
+        for row in rows.itertuples():
+            anchor = key_numbers.anchor(row.id)
+            value = f"{row.value:,.4g}" if isinstance(row.value, float) else f"{row.value:,}"
+            inputs = ", ".join(
+                f'<a href="sources.html#figure-{html.escape(i)}"><code>{html.escape(i)}</code></a>' for i in row.inputs
+            )
+            used = ", ".join(
+                f"<code>{html.escape(k)}</code> = {html.escape(str(v))}" for k, v in row.parameters.items()
+            )
+            cite = (
+                f"{e.authors} ({e.date[:4]}). {e.title}, edition {e.version} ({e.date}), key number {row.id}. "
+                f"{citation.page_url('key_numbers', anchor)}"
+            )
+            body.append(
+                f'<tr id="{anchor}"><td><a class="cl-anchor" href="#{anchor}">'
+                f"<code>{html.escape(row.id)}</code></a></td>"
+                f"<td><strong>{html.escape(value)}</strong> {html.escape(row.unit)}</td>"
+                f"<td>{html.escape(row.description)}.<br><em>How:</em> {html.escape(row.method)}."
+                f"<details><summary>Inputs, parameters, citation</summary><p><em>From:</em> {inputs or 'none'}</p>"
+                f"<p><em>Parameters</em> (<code>{html.escape(row.parameter_set)}</code>): {used or 'none used'}</p>"
+                f"<p><em>Cite:</em> {html.escape(cite)}</p></details></td></tr>"
+            )
+        lines += [
+            f"## {chapter.number}. {chapter.title}",
+            "",
+            f"In [chapter {chapter.number}]({chapter.name}.ipynb).",
+            "",
+            '<div class="cl-table-wrap"><table class="cl-table cl-key-numbers"><thead><tr><th>id</th><th>value</th>'
+            f"<th>what it is and how it was computed</th></tr></thead><tbody>{''.join(body)}</tbody></table></div>",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+DATA_COLUMNS = ("figure_id", "subject", "value", "date", "status", "confidence", "quote", "source")
+
+
+def data_page(connection: duckdb.DuckDBPyConnection) -> str:
+    """The Data page: the whole figures table (sortable and filterable offline), downloads, the dictionary."""
+    figures = connection.execute("SELECT * FROM figures_sourced ORDER BY figure_id").df()
+    dictionary = datapackage.column_dictionary()
+    rows = []
+    for f in figures.itertuples():
+        value = report.quantity(f.value, f.unit)
+        if f.low == f.low and f.high == f.high:
+            value += f" ({report.quantity(f.low, f.unit)} – {report.quantity(f.high, f.unit)})"
+        cells = [
+            f'<a href="sources.html#figure-{f.figure_id}"><code>{html.escape(f.figure_id)}</code></a>',
+            html.escape(f.subject),
+            f'<span data-sort="{f.value!r}">{html.escape(value)}</span>',
+            html.escape(f.ref_date or "unknown"),
+            html.escape(f.status),
+            html.escape(f.confidence),
+            html.escape(f.quote),
+            f'<a href="{html.escape(f.url)}">{html.escape(f.publisher)}</a>',
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f'<th scope="col"><button type="button">{c}</button></th>' for c in DATA_COLUMNS)
+    table = (
+        '<div class="cl-data"><label>Filter the rows: <input type="search" class="cl-filter" '
+        'placeholder="e.g. xAI, H100, announced plan"></label> <span class="cl-count"></span>'
+        '<div class="cl-table-wrap"><table class="cl-table cl-sortable" id="tbl-figures">'
+        f"<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div></div>"
+    )
+    downloads = [
+        ("Figures", [("CSV", "tables/figures.csv"), ("Parquet", "tables/figures.parquet")]),
+        (
+            "Figures with their sources",
+            [("CSV", "tables/figures_sourced.csv"), ("Parquet", "tables/figures_sourced.parquet")],
+        ),
+        ("Sources", [("CSV", "tables/sources.csv"), ("Parquet", "tables/sources.parquet")]),
+        ("Disagreements", [("CSV", "tables/disagreements.csv")]),
+        ("Largest cluster per year", [("CSV", "tables/largest_cluster_by_year.csv")]),
+        ("Key numbers", [("CSV", "key_numbers.csv"), ("JSON", "key_numbers.json")]),
+        (
+            "Data package (Frictionless: every table above, field types and descriptions)",
+            [("JSON", "datapackage.json")],
+        ),
+    ]
+    lines = [
+        "# Data",
+        "",
+        f"The whole ledger: {len(figures)} figures, each with its exact quote and its source. Type in the box to "
+        "filter the rows; click a column's name to sort by it. Everything works offline.",
+        "",
+        "## Downloads",
+        "",
+    ]
+    lines += [
+        f"- {label}: " + " · ".join(f'<a class="cl-download" href="data/{path}">{kind}</a>' for kind, path in links)
+        for label, links in downloads
+    ]
+    lines += [
+        "",
+        "Licence: the project's own data is CC BY 4.0; quotes belong to their authors and are attributed. See the "
+        "[data changelog](changelog.md) for what changed between editions.",
+        "",
+        "## The figures",
+        "",
+        table,
+        "",
+        "(data-dictionary)=",
+        "## Data dictionary",
+        "",
+        "The columns of `figures.csv` and `sources.csv`, as `data/raw/README.md` defines them.",
+        "",
+        "| column | meaning |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {_md_cell(meaning)} |" for name, meaning in dictionary.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@ CHAPTERS = (
     Chapter("money", 3, "Money"),
     Chapter("growth", 4, "Growth"),
     Chapter("projections", 5, "Projections"),
+    Chapter("checks", 6, "Cross-checks"),
 )
 
 

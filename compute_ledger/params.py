@@ -127,6 +127,14 @@ class Parameters(BaseModel):
         description="Price of electricity paid by the site.",
         json_schema_extra=_meta("USD per MWh", "assumption: US industrial tariffs", (50.0, 120.0)),
     )
+    check_tolerance_factor: float = Field(
+        1.5,
+        ge=1.05,
+        le=10.0,
+        description="Consistency checks flag a computed value that differs from the reported one by more than "
+        "this factor (either way).",
+        json_schema_extra=_meta("factor", "assumption: the spread of the ledger's own source disagreements"),
+    )
     monte_carlo_draws: int = Field(
         20_000,
         ge=100,

@@ -33,7 +33,9 @@ class ProcessedLayout:
         self.tables = base / "tables"
         self.notebooks = base / "notebooks"
         self.exports = base / "exports"
-        self.key_numbers_dir = base / "key_numbers"
+        self.key_numbers_dir = base / "key_numbers"  # one JSON file per chapter
+        self.key_numbers_csv = base / "key_numbers.csv"
+        self.key_numbers_json = base / "key_numbers.json"
         self.manifest = base / "run_manifest.json"
         self.datapackage = base / "datapackage.json"
 

@@ -23,7 +23,19 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from compute_ledger import book, chapters, charts, database, notebooks, params, paths, schema
+from compute_ledger import (
+    book,
+    chapters,
+    charts,
+    citation,
+    database,
+    datapackage,
+    key_numbers,
+    notebooks,
+    params,
+    paths,
+    schema,
+)
 
 PACKAGES = (
     "jupyter-book",
@@ -178,6 +190,15 @@ def vendor_bundle() -> Path:
     return target
 
 
+def publish_catalogues(layout: paths.ProcessedLayout) -> None:
+    """The key-numbers catalogue and the Frictionless datapackage.json, from what the steps wrote (cheap, always)."""
+    edition = citation.edition()
+    key_numbers.write_catalogue(
+        layout.key_numbers_dir, layout.key_numbers_csv, layout.key_numbers_json, edition.version, edition.date
+    )
+    datapackage.write_datapackage(layout, edition)
+
+
 def run(options: RunOptions) -> RunResult:
     """Run every step whose key changed and publish the results; raise on the first failure."""
     log = options.log
@@ -259,6 +280,7 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
             continue
         exports = staged.chapter_exports(chapter.name)
         shutil.rmtree(exports, ignore_errors=True)
+        (staged.key_numbers_dir / f"{chapter.name}.json").unlink(missing_ok=True)
         # Paths are relative to the notebook's folder, where papermill runs it.
         jobs.append(
             notebooks.NotebookJob(
@@ -269,6 +291,9 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
                     **given,
                     "db_path": os.path.relpath(staged.database, paths.NOTEBOOKS),
                     "exports_dir": os.path.relpath(exports, paths.NOTEBOOKS),
+                    "key_numbers_path": os.path.relpath(
+                        staged.key_numbers_dir / f"{chapter.name}.json", paths.NOTEBOOKS
+                    ),
                 },
             )
         )
@@ -280,6 +305,7 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
         log(f"{'·' if hit else '✓'} notebook {chapter.name}{' (unchanged)' if hit else ''} ({step.seconds:.2f} s)")
     if jobs:
         log(f"  notebooks ran in parallel in {time.perf_counter() - t0:.2f} s")
+    publish_catalogues(staged)
 
     manifest = {
         "identity": {

@@ -247,7 +247,8 @@ def _preferred_consistent(frame: pd.DataFrame) -> pd.Series:
     grouped = frame["quantity_id"] != ""
     without_group = ~grouped & (frame["preferred"] != "")
     true_counts = (frame["preferred"] == "true").groupby(frame["quantity_id"]).transform("sum")
-    bad_group = grouped & (true_counts != 1)
+    sizes = frame.groupby("quantity_id")["quantity_id"].transform("size")
+    bad_group = grouped & ((true_counts != 1) | (sizes < 2))
     return ~(without_group | bad_group)
 
 
@@ -303,7 +304,8 @@ def figures_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
             pa.Check(_non_negative, error="value, low and high must be >= 0", name="non_negative"),
             pa.Check(
                 _preferred_consistent,
-                error="'preferred' needs a quantity_id, and each quantity_id exactly one preferred=true",
+                error="'preferred' needs a quantity_id, and each quantity_id two rows or more "
+                "with exactly one preferred=true",
                 name="preferred",
             ),
         ],

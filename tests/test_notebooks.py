@@ -9,7 +9,7 @@ import pytest
 
 from compute_ledger import chapters, params
 
-INJECTED = {"db_path", "exports_dir", "scenario_parameters"}
+INJECTED = {"db_path", "exports_dir", "key_numbers_path", "scenario_parameters"}
 
 
 @pytest.fixture(params=[c.name for c in chapters.CHAPTERS])

@@ -103,7 +103,17 @@ def test_a_second_preferred_row_in_a_group_is_reported(tmp_path):
         if row["quantity_id"] == group:
             row["preferred"] = "true"
     _write_figures(figures, rows)
-    assert any("each quantity_id exactly one preferred=true" in p for p in _problems(sources, figures))
+    assert any("exactly one preferred=true" in p for p in _problems(sources, figures))
+
+
+def test_a_disagreement_group_of_one_row_is_reported(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    lone = next(r for r in rows if not r["quantity_id"])
+    lone["quantity_id"], lone["preferred"] = "a-group-of-one", "true"
+    _write_figures(figures, rows)
+    problems = _problems(sources, figures)
+    assert any(f"[figure_id={lone['figure_id']}] field 'preferred'" in p and "two rows or more" in p for p in problems)
 
 
 def test_row_with_missing_cells_is_named_by_line(tmp_path):

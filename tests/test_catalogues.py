@@ -1,0 +1,112 @@
+"""The key-numbers catalogue, the data dictionary and datapackage.json: units, then the built project's outputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from compute_ledger import datapackage, key_numbers, params, schema
+
+
+def test_parameter_set_is_defaults_or_a_hash_of_the_changes():
+    assert key_numbers.parameter_set_id(params.Parameters()) == "defaults"
+    one = key_numbers.parameter_set_id(params.Parameters(pue=1.4))
+    assert one.startswith("custom-") and len(one) == len("custom-") + 8
+    assert one == key_numbers.parameter_set_id(params.Parameters(pue=1.4))
+    assert one != key_numbers.parameter_set_id(params.Parameters(pue=1.5))
+
+
+def test_key_numbers_are_recorded_with_their_inputs_and_parameters(tmp_path, monkeypatch):
+    glued = {}
+    monkeypatch.setattr("compute_ledger.report.glue", lambda name, value: glued.__setitem__(name, value))
+    keys = key_numbers.KeyNumbers("power", tmp_path / "power.json", params.Parameters(pue=1.3), ["pue", "not_a_param"])
+    assert keys.add("site_mw", 150.0, unit="MW", description="d", method="m", inputs=["fig-a", "fig-b"]) == 150.0
+    assert glued == {"site_mw": 150.0}
+    recorded = json.loads((tmp_path / "power.json").read_text())
+    assert recorded == [
+        {
+            "id": "power.site_mw",
+            "chapter": "power",
+            "value": 150.0,
+            "unit": "MW",
+            "description": "d",
+            "method": "m",
+            "inputs": ["fig-a", "fig-b"],
+            "parameter_set": key_numbers.parameter_set_id(params.Parameters(pue=1.3)),
+            "parameters": {"pue": 1.3},
+        }
+    ]
+
+
+@pytest.mark.parametrize(("name", "value"), [("Bad-Name", 1.0), ("ok", math.nan), ("ok", "12"), ("ok", True)])
+def test_a_bad_key_number_is_refused(tmp_path, monkeypatch, name, value):
+    monkeypatch.setattr("compute_ledger.report.glue", lambda *_: None)
+    keys = key_numbers.KeyNumbers("power", tmp_path / "power.json", params.Parameters(), [])
+    with pytest.raises(ValueError, match="key number"):
+        keys.add(name, value, unit="MW", description="d", method="m")
+
+
+def test_catalogue_merges_chapters_sorted_with_the_edition(tmp_path):
+    for chapter, name, value in (("b", "y", 2), ("a", "x", 1.5)):
+        entry = {"id": f"{chapter}.{name}", "chapter": chapter, "value": value, "unit": "u", "description": "d"}
+        entry |= {"method": "m", "inputs": ["f1", "f2"], "parameter_set": "defaults", "parameters": {"pue": 1.2}}
+        (tmp_path / f"{chapter}.json").write_text(json.dumps([entry]))
+    frame = key_numbers.write_catalogue(tmp_path, tmp_path / "k.csv", tmp_path / "k.json", "9.9.9", "2030-01-01")
+    assert list(frame["id"]) == ["a.x", "b.y"]
+    rows = list(csv.DictReader((tmp_path / "k.csv").open()))
+    assert [r["value"] for r in rows] == ["1.5", "2"]  # an integer stays an integer
+    assert rows[0]["inputs"] == "f1 f2" and json.loads(rows[0]["parameters"]) == {"pue": 1.2}
+    assert json.loads((tmp_path / "k.json").read_text())[1]["edition"] == "9.9.9"
+
+
+def test_the_data_dictionary_in_the_readme_covers_every_raw_column():
+    dictionary = datapackage.column_dictionary()
+    missing = [c for c in (*schema.SOURCE_COLUMNS, *schema.FIGURE_COLUMNS) if c not in dictionary]
+    assert not missing, f"describe these columns in data/raw/README.md: {missing}"
+    assert dictionary["low"] == dictionary["high"]  # one row of the README documents both
+
+
+def test_an_undescribed_column_is_an_error():
+    with pytest.raises(KeyError, match="no description"):
+        datapackage.describe("mystery_column", {})
+
+
+# End to end, on the project built once for the session.
+
+
+@pytest.mark.slow
+def test_key_numbers_catalogue_is_complete_and_traceable(built_project):
+    processed = built_project / "data" / "processed"
+    catalogue = json.loads((processed / "key_numbers.json").read_text())
+    figures = set(pd.read_csv(built_project / "data" / "raw" / "figures.csv", usecols=["figure_id"])["figure_id"])
+    assert len(catalogue) >= 20
+    assert len({n["id"] for n in catalogue}) == len(catalogue)
+    for number in catalogue:
+        assert number["inputs"], number["id"]
+        assert set(number["inputs"]) <= figures, number["id"]
+        assert number["parameter_set"] == "defaults" and number["edition"]
+    page = (built_project / "book" / "_build" / "html" / "key_numbers.html").read_text()
+    for number in catalogue:
+        assert f'id="{key_numbers.anchor(number["id"])}"' in page
+    assert (built_project / "book" / "_build" / "html" / "data" / "key_numbers.csv").exists()
+
+
+@pytest.mark.slow
+def test_datapackage_describes_every_published_table(built_project):
+    processed = built_project / "data" / "processed"
+    descriptor = json.loads((processed / "datapackage.json").read_text())
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    for resource in descriptor["resources"]:
+        path = processed / resource["path"]
+        header = next(csv.reader(path.open(encoding="utf-8")))
+        assert [f["name"] for f in resource["schema"]["fields"]] == header, resource["name"]
+        assert all(f["description"] for f in resource["schema"]["fields"])
+        site_copy = built_project / "book" / "_build" / "html" / "data" / resource["path"]
+        assert site_copy.read_bytes() == path.read_bytes()
+    figures = next(r for r in descriptor["resources"] if r["name"] == "figures")
+    types = {f["name"]: f["type"] for f in figures["schema"]["fields"]}
+    assert (types["value"], types["figure_id"], figures["schema"]["primaryKey"]) == ("number", "string", "figure_id")
