@@ -25,6 +25,7 @@ CHAPTERS = (
     Chapter("growth", 4, "Growth"),
     Chapter("projections", 5, "Projections"),
     Chapter("checks", 6, "Cross-checks"),
+    Chapter("claims", 7, "Claims ledger"),
 )
 
 

@@ -1,0 +1,539 @@
+"""The claims ledger: each numeric claim of the seed articles, recomputed from the ledger and sourced references.
+
+A claim has a test:
+
+- ``AT_LEAST``: the claim says "more than" or "exceeds". It holds when the recomputed value reaches the claimed one.
+- ``ABOUT``: the claim says "about", "roughly" or "as much as". It holds when the two agree within the run's
+  ``check_tolerance_factor``.
+- ``UNCHECKABLE``: the ledger holds no independent figure to check it against.
+
+The verdict follows from the test. It reads "holds" when the numbers agree, "holds with caveats" when they agree but
+the comparison mixes things that differ (the caveat says how), and "off by a factor of N" when they do not agree.
+Unchecked claims read "cannot be checked". The arithmetic is spelled out with the values of this run.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import altair as alt
+import duckdb
+import pandas as pd
+from IPython.display import HTML
+
+from compute_ledger import params, report
+
+AT_LEAST = "at least"
+ABOUT = "about"
+UNCHECKABLE = "uncheckable"
+
+HOLDS = "holds"
+HOLDS_WITH_CAVEATS = "holds with caveats"
+CANNOT_BE_CHECKED = "cannot be checked"
+VERDICT_ORDER = [HOLDS, HOLDS_WITH_CAVEATS, "off by a factor", CANNOT_BE_CHECKED]
+HOURS_PER_YEAR = 8760.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a claim is checked against, with the arithmetic spelled out."""
+
+    claimed: float  # the claim's number, in the unit of ``computed``
+    computed: float  # the recomputed number
+    unit: str
+    compared: str  # what is set against what
+    arithmetic: str
+    inputs: tuple[str, ...]  # figure ids used (besides the claim's own row)
+    caveat: str = ""  # why the comparison is not like for like; empty when it is
+
+
+@dataclass(frozen=True)
+class Claim:
+    claim_id: str
+    seed: str  # seed file number, 000 to 004
+    figure_id: str  # the seed's own row in data/raw/figures.csv
+    says: str  # the claim in English, as the seed makes it
+    test: str  # AT_LEAST, ABOUT or UNCHECKABLE
+    evidence: Callable[[dict[str, pd.Series], duckdb.DuckDBPyConnection, params.Parameters], Evidence] | None
+
+
+def verdict(test: str, claimed: float, computed: float, caveat: str, tolerance: float) -> str:
+    """The verdict of one claim (see the module docstring)."""
+    if test == UNCHECKABLE:
+        return CANNOT_BE_CHECKED
+    if test == AT_LEAST:
+        agrees = computed >= claimed * (1 - 1e-9)
+    elif test == ABOUT:
+        ratio = computed / claimed
+        agrees = max(ratio, 1 / ratio) <= tolerance * (1 + 1e-9)
+    else:
+        raise ValueError(f"unknown test {test!r}")
+    if agrees:
+        return HOLDS_WITH_CAVEATS if caveat else HOLDS
+    factor = max(computed / claimed, claimed / computed)
+    return f"off by a factor of {factor:.1f}"
+
+
+def _v(values: dict[str, pd.Series], figure_id: str) -> float:
+    return float(values[figure_id]["value"])
+
+
+def _growth_140x(v, connection, p) -> Evidence:
+    first = _v(v, "seed-004-stability-first-video-model-700-h100")
+    last = _v(v, "seed-004-musk-100000-gpus-planned")
+    largest = connection.execute(
+        "SELECT ref_year, value, figure_id FROM largest_cluster_by_year "
+        "WHERE status <> 'announced plan' AND ref_year IN (2022, 2024) ORDER BY ref_year"
+    ).df()
+    like = largest["value"].iloc[-1] / largest["value"].iloc[0]
+    return Evidence(
+        claimed=_v(v, "seed-004-claim-140x-in-two-years"),
+        computed=last / first,
+        unit="times",
+        compared="the GPUs of one video model's training run (2022) against a cluster announced for 2025",
+        arithmetic=f"{last:,.0f} ÷ {first:,.0f} = {last / first:,.1f}",
+        inputs=(
+            "seed-004-stability-first-video-model-700-h100",
+            "seed-004-musk-100000-gpus-planned",
+            *largest["figure_id"],
+        ),
+        caveat=f"The two ends are different things: a training run and a planned cluster. The seed's headline dates "
+        f"also span 2022 to 2025, three years, not two. Like for like, the largest known cluster grew "
+        f"{like:,.1f} times from 2022 ({largest['value'].iloc[0]:,.0f}) to 2024 ({largest['value'].iloc[-1]:,.0f}).",
+    )
+
+
+def _gpu_spend(v, connection, p) -> Evidence:
+    count = _v(v, "seed-004-musk-100000-gpus-planned")
+    price = _v(v, "money-h100-price-raymond-james")
+    return Evidence(
+        claimed=_v(v, "seed-004-claim-3-billion-for-100000-gpus"),
+        computed=count * price,
+        unit="USD",
+        compared="100,000 GPUs at an analyst's H100 price against the seed's $3 billion",
+        arithmetic=f"{count:,.0f} × {report.usd(price)} = {report.usd(count * price)}",
+        inputs=("seed-004-musk-100000-gpus-planned", "money-h100-price-raymond-james"),
+        caveat="Chips only: servers, networking, buildings and power are not counted.",
+    )
+
+
+def _city_electricity(v, connection, p) -> Evidence:
+    count = _v(v, "seed-004-musk-100000-gpus-planned")
+    facility_mw = count * p.accelerator_it_power_w * p.pue / 1e6
+    yearly_twh = facility_mw * p.utilisation * HOURS_PER_YEAR / 1e6
+    household_twh = _v(v, "pow-ref-eia-household-2020")
+    homes = yearly_twh / household_twh
+    memphis_mw = _v(v, "ref-mlgw-average-day-2000mw")
+    return Evidence(
+        claimed=memphis_mw,
+        computed=facility_mw * p.utilisation,
+        unit="MW",
+        compared="100,000 GPUs' average draw against the average load of Memphis's utility, where xAI's cluster is",
+        arithmetic=f"{count:,.0f} × {p.accelerator_it_power_w:,.0f} W × PUE {p.pue:g} = {facility_mw:,.0f} MW; "
+        f"× utilisation {p.utilisation:g} = {facility_mw * p.utilisation:,.0f} MW on average, "
+        f"{yearly_twh:,.2f} TWh a year = {homes:,.0f} US homes at {household_twh * 1e9:,.0f} kWh each",
+        inputs=("seed-004-musk-100000-gpus-planned", "pow-ref-eia-household-2020", "ref-mlgw-average-day-2000mw"),
+        caveat=f"As much as the homes of a city: {homes:,.0f} US households. Not as much as a city's whole load: "
+        f"{100 * facility_mw * p.utilisation / memphis_mw:.0f} % of Memphis's average {memphis_mw:,.0f} MW (MLGW "
+        "itself put the first Colossus at about 5 % of its daily load). The seed says 'small town' in one place, "
+        "'medium-sized city' in another.",
+    )
+
+
+def _federal_budget(v, connection, p) -> Evidence:
+    target = _v(v, "seed-001-claim-exceeds-us-federal-budget-2023")
+    outlays = _v(v, "ref-us-federal-outlays-fy2023")
+    return Evidence(
+        claimed=1.0,
+        computed=target / outlays,
+        unit="times",
+        compared="Altman's reported $7 trillion against US federal outlays in fiscal year 2023 (CBO)",
+        arithmetic=f"{report.usd(target)} ÷ {report.usd(outlays)} = {target / outlays:.2f}",
+        inputs=("ref-us-federal-outlays-fy2023",),
+        caveat="A fundraising target spread over years, reported and not confirmed, set against one year's spending.",
+    )
+
+
+MARKET_CAPS = (
+    "ref-alphabet-market-cap-2024-02-05",
+    "ref-amazon-market-cap-2024-02-05",
+    "ref-meta-market-cap-2024-02-05",
+    "ref-tesla-market-cap-2024-02-05",
+)
+
+
+def _market_value(v, connection, p) -> Evidence:
+    target = _v(v, "seed-001-claim-exceeds-big-tech-market-cap")
+    caps = [_v(v, i) for i in MARKET_CAPS]
+    return Evidence(
+        claimed=1.0,
+        computed=target / sum(caps),
+        unit="times",
+        compared="$7 trillion against the market values of Alphabet, Amazon, Meta and Tesla on 5 February 2024",
+        arithmetic=f"{report.usd(target)} ÷ ({' + '.join(report.usd(c) for c in caps)} = {report.usd(sum(caps))}) "
+        f"= {target / sum(caps):.2f}",
+        inputs=MARKET_CAPS,
+        caveat="Market values move daily; these are of the week the WSJ reported the target.",
+    )
+
+
+def _chips_act(v, connection, p) -> Evidence:
+    target = _v(v, "seed-001-altman-7-trillion-fundraising")
+    act = _v(v, "money-us-chips-act-appropriation")
+    manufacturing = _v(v, "money-us-chips-act-manufacturing-incentives")
+    return Evidence(
+        claimed=_v(v, "seed-001-claim-100x-chips-act"),
+        computed=target / act,
+        unit="times",
+        compared="$7 trillion against the CHIPS and Science Act's $52.7 billion",
+        arithmetic=f"{report.usd(target)} ÷ {report.usd(act)} = {target / act:,.0f} "
+        f"(÷ {report.usd(manufacturing)} of manufacturing incentives alone = {target / manufacturing:,.0f})",
+        inputs=(
+            "seed-001-altman-7-trillion-fundraising",
+            "money-us-chips-act-appropriation",
+            "money-us-chips-act-manufacturing-incentives",
+        ),
+        caveat="A private fundraising target against public funds appropriated.",
+    )
+
+
+def _nuclear_plant(v, connection, p) -> Evidence:
+    claimed = _v(v, "seed-000-1gw-nuclear-plant-reference")
+    plant = _v(v, "pow-ref-doe-nuclear-plant-1gw")
+    vogtle = _v(v, "ref-vogtle-unit3-1100mw-500k-homes")
+    return Evidence(
+        claimed=claimed,
+        computed=plant,
+        unit="MW",
+        compared="1 GW against the US Department of Energy's average nuclear plant (and Vogtle unit 3)",
+        arithmetic=f"DOE: about {plant:,.0f} MW per plant on average; Vogtle unit 3: {vogtle:,.0f} MW; "
+        f"claim: {claimed:,.0f} MW",
+        inputs=("pow-ref-doe-nuclear-plant-1gw", "ref-vogtle-unit3-1100mw-500k-homes"),
+    )
+
+
+def _training_cost_decline(v, connection, p) -> Evidence:
+    hardware = _v(v, "trend-epoch-ml-hardware-price-performance") / 100
+    halving_months = _v(v, "trend-epoch-algorithmic-progress-lm")
+    algorithmic = 2 ** (12 / halving_months)
+    combined = 1 - (1 - hardware) / algorithmic
+    spend = _v(v, "trend-epoch-amortized-training-cost-later")
+    return Evidence(
+        claimed=_v(v, "seed-001-ark-training-cost-decline-75pct"),
+        computed=100 * combined,
+        unit="% per year",
+        compared="ARK's forecast against Epoch AI's measured rates: hardware cost per performance and algorithmic "
+        "efficiency",
+        arithmetic=f"1 − (1 − {hardware:.0%}) ÷ 2^(12 / {halving_months:g}) = 1 − {1 - hardware:.2f} ÷ "
+        f"{algorithmic:.2f} = {combined:.1%} a year",
+        inputs=(
+            "trend-epoch-ml-hardware-price-performance",
+            "trend-epoch-algorithmic-progress-lm",
+            "trend-epoch-amortized-training-cost-later",
+        ),
+        caveat=f"The cost of reaching a fixed capability falls; the spending on frontier training runs does not. "
+        f"Epoch AI measures it growing {spend:g} times a year.",
+    )
+
+
+def _gpt4_cost(v, connection, p) -> Evidence:
+    claimed = _v(v, "seed-001-gpt4-training-cost")
+    estimate = _v(v, "money-gpt4-training-cost-ai-index")
+    return Evidence(
+        claimed=claimed,
+        computed=estimate,
+        unit="USD",
+        compared="'more than $100 million' against the AI Index's compute-cost estimate",
+        arithmetic=f"AI Index estimate {report.usd(estimate)}; claim {report.usd(claimed)} or more",
+        inputs=("money-gpt4-training-cost-ai-index",),
+        caveat="The estimate counts compute rented at cloud prices only; the claim, relayed from Altman, may count "
+        "more. The ledger's four sources range from $63 million to over $100 million.",
+    )
+
+
+def _meta_chips(v, connection, p) -> Evidence:
+    claimed = _v(v, "seed-002-meta-600000-chips-end-2024")
+    stated = _v(v, "acc-meta-fleet-2024-h100e-target")
+    h100 = _v(v, "acc-meta-fleet-2024-h100-target")
+    return Evidence(
+        claimed=claimed,
+        computed=stated,
+        unit="accelerators",
+        compared="the seed's 600,000 chips against Meta's own statement for end-2024",
+        arithmetic=f"Meta: {h100:,.0f} H100 GPUs, and nearly {stated:,.0f} H100-equivalents of compute in all",
+        inputs=("acc-meta-fleet-2024-h100e-target", "acc-meta-fleet-2024-h100-target"),
+        caveat="Meta's figure is H100-equivalents of compute, not a count of chips.",
+    )
+
+
+def _h100_price(v, connection, p) -> Evidence:
+    claimed = _v(v, "seed-004-h100-unit-price-30000")
+    analyst = _v(v, "money-h100-price-raymond-james")
+    return Evidence(
+        claimed=claimed,
+        computed=analyst,
+        unit="USD",
+        compared="the seed's $30,000 against an analyst's 2023 range ($25,000–30,000)",
+        arithmetic=f"{report.usd(analyst)} (midpoint) against {report.usd(claimed)}",
+        inputs=("money-h100-price-raymond-james",),
+    )
+
+
+# Sites of 1 GW or more that are not plans, leaving out the seed's own statement (a threshold, not a site).
+_BUILT_GIGAWATT = (
+    "value >= 1000 AND scope IN ('site', 'cluster') AND status IN ('reported', 'estimate') "
+    "AND figure_id <> 'seed-000-no-1gw-training-cluster-yet'"
+)
+
+
+def _no_gigawatt_yet(v, connection, p) -> Evidence:
+    first = connection.execute(f"SELECT min(decimal_year) FROM site_power WHERE {_BUILT_GIGAWATT}").fetchone()[0]
+    ids = connection.execute(
+        f"SELECT figure_id FROM site_power WHERE {_BUILT_GIGAWATT} AND decimal_year = ?", [first]
+    ).df()["figure_id"]
+    return Evidence(
+        claimed=2024.3,
+        computed=first,
+        unit="year",
+        compared="April 2024 against the first reported or estimated site of 1 GW or more in the ledger",
+        arithmetic=f"earliest site at ≥ 1,000 MW that is not a plan: {first:.1f} ({', '.join(ids)}); claim made in "
+        "April 2024 (2024.3)",
+        inputs=tuple(ids),
+    )
+
+
+CLAIMS = (
+    Claim(
+        "growth-140x",
+        "004",
+        "seed-004-claim-140x-in-two-years",
+        "GPU counts grew more than 140 times in two years",
+        AT_LEAST,
+        _growth_140x,
+    ),
+    Claim(
+        "gpu-spend-3bn",
+        "004",
+        "seed-004-claim-3-billion-for-100000-gpus",
+        "$3 billion buys the chips of 100,000 GPUs",
+        ABOUT,
+        _gpu_spend,
+    ),
+    Claim("h100-30000", "004", "seed-004-h100-unit-price-30000", "An H100 costs about $30,000", ABOUT, _h100_price),
+    Claim(
+        "city-electricity",
+        "004",
+        "seed-004-claim-electricity-medium-city",
+        "100,000 GPUs use as much electricity as a medium-sized city",
+        ABOUT,
+        _city_electricity,
+    ),
+    Claim(
+        "veo3-gpus",
+        "004",
+        "seed-004-top-video-models-2000-4000-gpu-equivalents",
+        "Top video models such as Veo 3 use 2,000–4,000 GPU-equivalents",
+        UNCHECKABLE,
+        None,
+    ),
+    Claim(
+        "federal-budget",
+        "001",
+        "seed-001-claim-exceeds-us-federal-budget-2023",
+        "$7 trillion exceeds the 2023 US federal budget",
+        AT_LEAST,
+        _federal_budget,
+    ),
+    Claim(
+        "big-tech-value",
+        "001",
+        "seed-001-claim-exceeds-big-tech-market-cap",
+        "$7 trillion exceeds the combined market value of Alphabet, Amazon, Meta and Tesla",
+        AT_LEAST,
+        _market_value,
+    ),
+    Claim(
+        "chips-act-100x",
+        "001",
+        "seed-001-claim-100x-chips-act",
+        "Altman's plan is 100 times the CHIPS Act",
+        AT_LEAST,
+        _chips_act,
+    ),
+    Claim(
+        "training-cost-75pct",
+        "001",
+        "seed-001-ark-training-cost-decline-75pct",
+        "AI training costs fall 75 % a year (ARK Invest)",
+        ABOUT,
+        _training_cost_decline,
+    ),
+    Claim(
+        "gpt4-cost",
+        "001",
+        "seed-001-gpt4-training-cost",
+        "Training GPT-4 cost more than $100 million",
+        ABOUT,
+        _gpt4_cost,
+    ),
+    Claim(
+        "china-300bn",
+        "001",
+        "seed-001-china-semiconductor-investment-2021-2022",
+        "China invested nearly $300 billion in semiconductors in 2021–2022",
+        UNCHECKABLE,
+        None,
+    ),
+    Claim(
+        "workforce-67000",
+        "001",
+        "seed-001-semiconductor-workforce-gap-2030",
+        "67,000 semiconductor workers short by 2030",
+        UNCHECKABLE,
+        None,
+    ),
+    Claim(
+        "meta-600000",
+        "002",
+        "seed-002-meta-600000-chips-end-2024",
+        "Meta will have about 600,000 chips by end-2024",
+        ABOUT,
+        _meta_chips,
+    ),
+    Claim(
+        "nuclear-1gw",
+        "000",
+        "seed-000-1gw-nuclear-plant-reference",
+        "1 GW is about a significant nuclear plant",
+        ABOUT,
+        _nuclear_plant,
+    ),
+    Claim(
+        "no-1gw-yet",
+        "000",
+        "seed-000-no-1gw-training-cluster-yet",
+        "Nobody had built a 1 GW training cluster by April 2024",
+        AT_LEAST,
+        _no_gigawatt_yet,
+    ),
+)
+
+
+def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameters) -> pd.DataFrame:
+    """Every claim with its evidence and verdict, at this run's parameters."""
+    rows = connection.execute("SELECT * FROM figures_sourced").df()
+    values = {row["figure_id"]: row for _, row in rows.iterrows()}
+    missing = [c.figure_id for c in CLAIMS if c.figure_id not in values]
+    if missing:
+        raise LookupError(f"claim rows missing from data/raw/figures.csv: {', '.join(missing)}")
+    out = []
+    for claim in CLAIMS:
+        seed_row = values[claim.figure_id]
+        row = {
+            "claim_id": claim.claim_id,
+            "seed": claim.seed,
+            "says": claim.says,
+            "figure_id": claim.figure_id,
+            "quote": seed_row["quote"],
+            "quote_en": seed_row["quote_en"],
+            "test": claim.test,
+        }
+        if claim.evidence is None:
+            row |= {
+                "claimed": seed_row["value"],
+                "computed": float("nan"),
+                "unit": seed_row["unit"],
+                "ratio": float("nan"),
+                "compared": "no independent figure in the ledger",
+                "arithmetic": "",
+                "caveat": seed_row["note"],
+                "inputs": "",
+            }
+        else:
+            try:
+                evidence = claim.evidence(values, connection, parameters)
+            except KeyError as error:
+                raise LookupError(f"claim {claim.claim_id}: figure {error} missing from data/raw/figures.csv") from None
+            row |= {
+                "claimed": evidence.claimed,
+                "computed": evidence.computed,
+                "unit": evidence.unit,
+                "ratio": evidence.computed / evidence.claimed,
+                "compared": evidence.compared,
+                "arithmetic": evidence.arithmetic,
+                "caveat": evidence.caveat,
+                "inputs": ", ".join(evidence.inputs),
+            }
+        row["verdict"] = verdict(
+            claim.test,
+            row["claimed"],
+            row["computed"],
+            row["caveat"] if claim.evidence else "",
+            parameters.check_tolerance_factor,
+        )
+        row["verdict_group"] = "off by a factor" if row["verdict"].startswith("off by") else row["verdict"]
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many claims got each kind of verdict, in a fixed order."""
+    counts = table["verdict_group"].value_counts()
+    return {group: int(counts.get(group, 0)) for group in VERDICT_ORDER}
+
+
+def ratio_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Recomputed ÷ claimed for every checked claim (log axis), coloured by verdict."""
+    checked = table[table["test"] != UNCHECKABLE]
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#555555").encode(x="x:Q")
+    points = (
+        alt.Chart(checked)
+        .mark_point(size=130, filled=True)
+        .encode(
+            x=alt.X("ratio:Q", title="Recomputed ÷ claimed (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y("claim_id:N", title=None, sort=list(checked["claim_id"])),
+            color=alt.Color(
+                "verdict_group:N",
+                title="Verdict",
+                scale=alt.Scale(domain=VERDICT_ORDER[:3], range=["#0072B2", "#56B4E9", "#D55E00"]),
+            ),
+            shape=alt.Shape(
+                "test:N", title="Test", scale=alt.Scale(domain=[AT_LEAST, ABOUT], range=["triangle-right", "circle"])
+            ),
+            tooltip=[
+                alt.Tooltip("says:N", title="Claim"),
+                alt.Tooltip("arithmetic:N", title="Arithmetic"),
+                alt.Tooltip("verdict:N", title="Verdict"),
+            ],
+        )
+    )
+    return alt.layer(one, points)
+
+
+def html_table(table: pd.DataFrame) -> HTML:
+    """The claims as readers see them: one row each, with an anchor (``claim-<id>``) to cite it."""
+    rows = []
+    for row in table.itertuples():
+        quote = html.escape(row.quote) + (
+            f"<br><em>{html.escape(row.quote_en)}</em>" if row.quote_en != row.quote else ""
+        )
+        figures = ", ".join(
+            f'<a href="sources.html#figure-{html.escape(i)}"><code>{html.escape(i)}</code></a>'
+            for i in [row.figure_id, *[i for i in row.inputs.split(", ") if i]]
+        )
+        verdict_class = "cl-verdict-" + row.verdict_group.replace(" ", "-")
+        rows.append(
+            f'<tr id="claim-{row.claim_id}"><td><a class="cl-anchor" href="#claim-{row.claim_id}">'
+            f"<strong>{html.escape(row.says)}</strong></a><br>seed {row.seed}: “{quote}”</td>"
+            f"<td>{html.escape(row.compared)}<br><code>{html.escape(row.arithmetic) or '—'}</code></td>"
+            f'<td><span class="cl-verdict {verdict_class}">{html.escape(row.verdict)}</span><br>'
+            f"{html.escape(row.caveat)}<br><small>Figures: {figures}</small></td></tr>"
+        )
+    return HTML(
+        '<div class="cl-table-wrap" id="tbl-claims"><table class="cl-table cl-claims">'
+        '<caption><a class="cl-anchor" href="#tbl-claims">Table.</a> Every numeric claim of the seeds, recomputed. '
+        "Each row has an anchor to cite it.</caption><thead><tr><th>the claim</th><th>checked against</th>"
+        f"<th>verdict and why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )

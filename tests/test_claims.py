@@ -1,0 +1,64 @@
+"""Claims ledger: the verdict rule, and the seeds' claims recomputed on the real ledger with known answers."""
+
+import pytest
+
+from compute_ledger import claims, database, params, schema
+
+
+@pytest.mark.parametrize(
+    ("test", "claimed", "computed", "caveat", "expected"),
+    [
+        (claims.AT_LEAST, 140, 142.9, "", "holds"),
+        (claims.AT_LEAST, 140, 142.9, "different things", "holds with caveats"),
+        (claims.AT_LEAST, 140, 70, "", "off by a factor of 2.0"),
+        (claims.ABOUT, 30_000, 27_500, "", "holds"),
+        (claims.ABOUT, 100, 150, "", "holds"),  # exactly at the tolerance
+        (claims.ABOUT, 2_000, 122, "", "off by a factor of 16.4"),
+        (claims.UNCHECKABLE, 3e11, float("nan"), "", "cannot be checked"),
+    ],
+)
+def test_verdict_rule(test, claimed, computed, caveat, expected):
+    assert claims.verdict(test, claimed, computed, caveat, tolerance=1.5) == expected
+
+
+def test_unknown_test_is_an_error():
+    with pytest.raises(ValueError, match="unknown test"):
+        claims.verdict("roughly", 1, 1, "", 1.5)
+
+
+@pytest.fixture(scope="module")
+def connection(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "ledger.duckdb"
+    database.build_database(schema.validate(), path)
+    with database.connect_read_only(path) as connection:
+        yield connection
+
+
+def test_every_seed_claim_is_in_the_ledger_and_gets_a_verdict(connection):
+    table = claims.evaluate(connection, params.Parameters())
+    assert table["claim_id"].is_unique and len(table) == len(claims.CLAIMS)
+    assert set(table["verdict_group"]) <= set(claims.VERDICT_ORDER)
+    checked = table[table["test"] != claims.UNCHECKABLE]
+    assert checked["arithmetic"].str.len().gt(0).all() and checked["computed"].notna().all()
+
+
+def test_known_answers_of_the_headline_claims(connection):
+    table = claims.evaluate(connection, params.Parameters()).set_index("claim_id")
+    assert table.loc["growth-140x", "computed"] == pytest.approx(100_000 / 700)
+    assert table.loc["growth-140x", "verdict"] == "holds with caveats"
+    assert table.loc["gpu-spend-3bn", "computed"] == 100_000 * 27_500
+    assert table.loc["federal-budget", "computed"] == pytest.approx(7e12 / 6.134e12)
+    assert table.loc["chips-act-100x", "computed"] == pytest.approx(7e12 / 52.7e9)
+    # 1 − 0.7 ÷ 2^(12/8) = 75.25 % a year.
+    assert table.loc["training-cost-75pct", "computed"] == pytest.approx(100 * (1 - 0.7 / 2**1.5))
+    # 100,000 × 1,275 W × 1.2 × 0.8 = 122.4 MW against MLGW's 2,000 MW average day.
+    assert table.loc["city-electricity", "computed"] == pytest.approx(122.4)
+    assert table.loc["city-electricity", "verdict"] == "off by a factor of 16.3"
+    assert table.loc["china-300bn", "verdict"] == "cannot be checked"
+
+
+def test_the_city_claim_follows_the_run_parameters(connection):
+    base = claims.evaluate(connection, params.Parameters()).set_index("claim_id")
+    hotter = claims.evaluate(connection, params.Parameters(pue=1.5)).set_index("claim_id")
+    ratio = hotter.loc["city-electricity", "computed"] / base.loc["city-electricity", "computed"]
+    assert ratio == pytest.approx(1.5 / 1.2)
