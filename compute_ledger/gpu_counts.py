@@ -16,7 +16,7 @@ SEED_SERIES_IDS = (
 )
 
 _COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, unit, unit_detail, status,
-    confidence, entity, subject, scope, quote, quote_en, publisher, date_published, url, source_id"""
+    confidence, entity, subject, scope, quote, quote_en, publisher, date_published, url, source_id, seed_file"""
 
 
 def seed_series(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -55,6 +55,7 @@ def plot_frame(frame: pd.DataFrame, series_name: str) -> pd.DataFrame:
             "publisher",
         ]
     ].copy()
+    out["from_seed"] = frame["seed_file"].fillna("").ne("")
     out["low"] = out["low"].fillna(out["value"])
     out["high"] = out["high"].fillna(out["value"])
     out["series"] = series_name
@@ -63,9 +64,8 @@ def plot_frame(frame: pd.DataFrame, series_name: str) -> pd.DataFrame:
 
 def counts_chart(frame: pd.DataFrame, title_y: str = "Accelerators (log scale)") -> alt.LayerChart:
     """Counts on a log axis: a point per figure, a bar for a range, colour and shape by status."""
-    base = alt.Chart(frame).encode(
-        x=alt.X("decimal_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1))
-    )
+    x = alt.X("decimal_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1))
+    base = alt.Chart(frame).encode(x=x)
     y = alt.Y("value:Q", title=title_y, scale=alt.Scale(type="log"))
     ranges = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
         y=alt.Y("low:Q", scale=alt.Scale(type="log")), y2="high:Q"
@@ -83,4 +83,4 @@ def counts_chart(frame: pd.DataFrame, title_y: str = "Accelerators (log scale)")
             alt.Tooltip("figure_id:N", title="Figure id"),
         ],
     )
-    return alt.layer(ranges, points)
+    return alt.layer(ranges, points, charts.seed_rings(frame, x, y))

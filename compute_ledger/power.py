@@ -37,7 +37,8 @@ def step_up(sizes: pd.DataFrame) -> float:
 
 def sites(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every site/cluster power figure in the ledger with a date (MW)."""
-    return connection.execute("SELECT * FROM site_power WHERE ref_year IS NOT NULL ORDER BY decimal_year, value").df()
+    frame = connection.execute("SELECT * FROM site_power WHERE ref_year IS NOT NULL ORDER BY decimal_year, value").df()
+    return frame.assign(from_seed=frame["seed_file"].fillna("").ne(""))
 
 
 def sizes_chart(sizes: pd.DataFrame, reference_mw: float, reference_label: str) -> alt.LayerChart:
@@ -68,18 +69,18 @@ def sizes_chart(sizes: pd.DataFrame, reference_mw: float, reference_label: str) 
     return alt.layer(bars, rule, text)
 
 
-def sites_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Site power over time (log axis), coloured by status."""
+def sites_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Site power over time (log axis), coloured by status; the seeds' points ringed."""
     from compute_ledger import charts
 
-    return (
+    x = alt.X("decimal_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1))
+    y = alt.Y("value:Q", title="Power (MW, log scale)", scale=alt.Scale(type="log"))
+    points = (
         alt.Chart(frame)
         .mark_point(size=90, filled=True)
         .encode(
-            x=alt.X(
-                "decimal_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1)
-            ),
-            y=alt.Y("value:Q", title="Power (MW, log scale)", scale=alt.Scale(type="log")),
+            x=x,
+            y=y,
             **charts.status_encoding(),
             tooltip=[
                 alt.Tooltip("entity:N", title="Who"),
@@ -92,3 +93,4 @@ def sites_chart(frame: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return alt.layer(points, charts.seed_rings(frame, x, y))

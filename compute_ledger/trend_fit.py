@@ -47,7 +47,7 @@ NOT_SITE_POWER: dict[str, str] = {
 SITE_POWER_SCOPES = ("site", "cluster")
 
 _COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, unit, unit_detail, status,
-    confidence, entity, subject, scope, publisher, url"""
+    confidence, entity, subject, scope, publisher, url, seed_file"""
 
 
 @dataclass(frozen=True)
@@ -419,7 +419,7 @@ def fit_plot_frame(series_fit: SeriesFit) -> pd.DataFrame:
             "unit_detail",
             "publisher",
         ]
-    ].assign(layer="point")
+    ].assign(layer="point", from_seed=series_fit.points["seed_file"].fillna("").ne(""))
     curve = series_fit.curve.assign(layer="curve")
     return pd.concat([points, curve], ignore_index=True).assign(series=series_fit.series)
 
@@ -458,7 +458,12 @@ def fit_chart(plotted: pd.DataFrame, y_title: str, value_format: str = ",.0f") -
         .mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#444444")
         .encode(y=alt.Y("value:Q", scale=log_scale), text=alt.value("not fitted"))
     )
-    return alt.layer(band, line, fitted.encode(**encoding), excluded.encode(**encoding), labels)
+    rings = charts.seed_rings(
+        plotted[plotted["layer"] == "point"],
+        alt.X("decimal_year:Q", scale=alt.Scale(nice=False, zero=False)),
+        alt.Y("value:Q", scale=log_scale),
+    )
+    return alt.layer(band, line, fitted.encode(**encoding), excluded.encode(**encoding), labels, rings)
 
 
 def comparison_plot_frame(table: pd.DataFrame) -> pd.DataFrame:
