@@ -128,3 +128,63 @@ def test_readable_at_phone_width(site, browser):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 2, f"page scrolls sideways by {overflow}px at phone width"
     context.close()
+
+
+def test_data_page_filters_and_sorts_offline(site, browser):
+    _, base = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/data.html", wait_until="load")
+    rows = page.locator("#tbl-figures tbody tr")
+    total = rows.count()
+    assert total > 400
+    assert page.locator(".cl-count").inner_text() == f"{total} of {total} rows"
+    page.fill("input.cl-filter", "colossus xai")
+    visible = page.locator("#tbl-figures tbody tr:not([hidden])")
+    shown = visible.count()
+    assert 0 < shown < total
+    assert all("colossus" in t.lower() and "xai" in t.lower() for t in visible.all_inner_texts())
+    assert page.locator(".cl-count").inner_text() == f"{shown} of {total} rows"
+    page.fill("input.cl-filter", "")
+    page.locator("#tbl-figures th button", has_text="value").click()
+    keys = page.eval_on_selector_all(
+        "#tbl-figures tbody tr td:nth-child(3) [data-sort]", "cells => cells.map(c => Number(c.dataset.sort))"
+    )
+    numbers = [k for k in keys if k == k]  # NaN (no value) sorts as text, after or before the numbers
+    assert numbers[:50] == sorted(numbers[:50])
+    assert page.locator("#tbl-figures th[aria-sort=ascending]").count() == 1
+    context.close()
+
+
+def test_key_numbers_and_claims_have_anchors_and_citations(site, browser):
+    import yaml
+
+    root, base = site
+    version = yaml.safe_load((root.parents[2] / "CITATION.cff").read_text())["version"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/key_numbers.html#kn-growth-cluster-multiple", wait_until="load")
+    row = page.locator("#kn-growth-cluster-multiple")
+    assert row.is_visible()
+    row.locator("summary").click()
+    assert f"edition {version}" in row.inner_text()
+    page.goto(f"{base}/claims.html#claim-growth-140x", wait_until="load")
+    assert "140" in page.locator("#claim-growth-140x").inner_text()
+    page.goto(f"{base}/gpu_counts.html", wait_until="load")
+    cite = page.locator("details.cl-cite").first
+    cite.locator("summary").click()
+    assert f"edition {version}" in cite.inner_text() and "@misc{" in cite.inner_text()
+    context.close()
+
+
+def test_every_link_to_a_figure_or_source_anchor_resolves(site):
+    import re
+
+    root, _ = site
+    sources = (root / "sources.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'id="([^"]+)"', sources))
+    links = set()
+    for name in _pages(root):
+        links |= set(re.findall(r'href="sources\.html#([^"]+)"', (root / name).read_text(encoding="utf-8")))
+    assert len(links) > 100
+    assert not sorted(links - anchors), "links to missing anchors in sources.html"
