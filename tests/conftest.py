@@ -52,6 +52,17 @@ def snapshot(project: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
+def ledger_connection(tmp_path_factory):
+    """A read-only connection to a database built from the real data/raw (no notebooks, no book)."""
+    from compute_ledger import database, schema
+
+    path = tmp_path_factory.mktemp("db") / "ledger.duckdb"
+    database.build_database(schema.validate(), path)
+    with database.connect_read_only(path) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
 def built_project(tmp_path_factory) -> Path:
     """A copy of the project on which the pipeline ran once with the default parameters."""
     project = copy_project(tmp_path_factory.mktemp("e2e") / "project")

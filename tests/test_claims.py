@@ -2,7 +2,7 @@
 
 import pytest
 
-from compute_ledger import claims, database, params, schema
+from compute_ledger import claims, params
 
 
 @pytest.mark.parametrize(
@@ -26,24 +26,16 @@ def test_unknown_test_is_an_error():
         claims.verdict("roughly", 1, 1, "", 1.5)
 
 
-@pytest.fixture(scope="module")
-def connection(tmp_path_factory):
-    path = tmp_path_factory.mktemp("db") / "ledger.duckdb"
-    database.build_database(schema.validate(), path)
-    with database.connect_read_only(path) as connection:
-        yield connection
-
-
-def test_every_seed_claim_is_in_the_ledger_and_gets_a_verdict(connection):
-    table = claims.evaluate(connection, params.Parameters())
+def test_every_seed_claim_is_in_the_ledger_and_gets_a_verdict(ledger_connection):
+    table = claims.evaluate(ledger_connection, params.Parameters())
     assert table["claim_id"].is_unique and len(table) == len(claims.CLAIMS)
     assert set(table["verdict_group"]) <= set(claims.VERDICT_ORDER)
     checked = table[table["test"] != claims.UNCHECKABLE]
     assert checked["arithmetic"].str.len().gt(0).all() and checked["computed"].notna().all()
 
 
-def test_known_answers_of_the_headline_claims(connection):
-    table = claims.evaluate(connection, params.Parameters()).set_index("claim_id")
+def test_known_answers_of_the_headline_claims(ledger_connection):
+    table = claims.evaluate(ledger_connection, params.Parameters()).set_index("claim_id")
     assert table.loc["growth-140x", "computed"] == pytest.approx(100_000 / 700)
     assert table.loc["growth-140x", "verdict"] == "holds with caveats"
     assert table.loc["gpu-spend-3bn", "computed"] == 100_000 * 27_500
@@ -57,8 +49,8 @@ def test_known_answers_of_the_headline_claims(connection):
     assert table.loc["china-300bn", "verdict"] == "cannot be checked"
 
 
-def test_the_city_claim_follows_the_run_parameters(connection):
-    base = claims.evaluate(connection, params.Parameters()).set_index("claim_id")
-    hotter = claims.evaluate(connection, params.Parameters(pue=1.5)).set_index("claim_id")
+def test_the_city_claim_follows_the_run_parameters(ledger_connection):
+    base = claims.evaluate(ledger_connection, params.Parameters()).set_index("claim_id")
+    hotter = claims.evaluate(ledger_connection, params.Parameters(pue=1.5)).set_index("claim_id")
     ratio = hotter.loc["city-electricity", "computed"] / base.loc["city-electricity", "computed"]
     assert ratio == pytest.approx(1.5 / 1.2)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from compute_ledger import consistency, database, schema
+from compute_ledger import consistency
 
 
 def test_overhead_of_a_dgx_h100_is_its_power_over_eight_gpus():
@@ -43,14 +43,6 @@ def test_verdict_rejects_a_tolerance_below_one_and_an_unknown_relation():
         consistency.verdict(1.0, 1.0, consistency.SAME, 0.5)
     with pytest.raises(ValueError, match="unknown relation"):
         consistency.verdict(1.0, 1.0, "roughly", 1.5)
-
-
-@pytest.fixture(scope="module")
-def ledger_connection(tmp_path_factory):
-    path = tmp_path_factory.mktemp("db") / "ledger.duckdb"
-    database.build_database(schema.validate(), path)
-    with database.connect_read_only(path) as connection:
-        yield connection
 
 
 def test_power_checks_on_the_ledger_follow_the_formula(ledger_connection):
