@@ -33,7 +33,7 @@ OUTPUT = paths.BOOK_WORK / "output"  # Sphinx's build folder: doctrees, pickled 
 # In the build folder after a build succeeded: the book structure key it was built with. Removed while a build runs.
 BUILT_MARKER = "built-with"
 # A cross-page glue reference, e.g. {glue:text}`power.ipynb::largest_today_mw`: the page shows numbers of power.ipynb.
-GLUE_REFERENCE = re.compile(r"([\w./-]+\.ipynb)::")
+GLUE_REFERENCE = re.compile(r"\{glue(?::[a-z]+)?\}[`\s]([^`\s:]+\.ipynb)::")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 SPHINX_PROGRESS = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*(\d+)%\]")
 

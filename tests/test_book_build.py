@@ -85,6 +85,17 @@ def test_progress_in_a_log_is_one_line_per_phase():
     assert lines == ["  book: reading sources…", "  book: writing output…"]
 
 
+def test_progress_on_a_terminal_is_a_bar_per_phase(capsys):
+    lines = []
+    with book.BuildProgress(lines.append, interactive=True) as progress:
+        for line in ("reading sources... [ 50%] intro", "reading sources... [100%] run", "writing output... [100%] x"):
+            progress.update(line)
+        assert progress.bar.n == 100
+    assert lines == []  # nothing in the log
+    shown = capsys.readouterr().err
+    assert "book: reading sources" in shown and "book: writing output" in shown
+
+
 # --- builds of a small book -------------------------------------------------------------------------------------
 
 CONFIG = """\
