@@ -1,4 +1,7 @@
-"""Command line of ``pipeline.py``: parse, validate parameters (nothing runs on a bad one), run, report."""
+"""Command line of ``pipeline.py``: parse, validate parameters (nothing runs on a bad one), run, report.
+
+Imports stay light (no pandas, papermill or Sphinx): a run with nothing changed finishes without them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from compute_ledger import book, notebooks, params, run, schema
+from compute_ledger import errors, params, run
 
 EXIT_BAD_INPUT = 2
 EXIT_STEP_FAILED = 1
@@ -89,13 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         run.run(options)
-    except schema.RawDataError as error:
+    except errors.RawDataError as error:
         print(f"error: {error}\nNothing was written; data/processed and the book are as they were.", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except run.RunBusyError as error:
+    except errors.RunBusyError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BUSY
-    except (notebooks.NotebookError, book.BookError) as error:
+    except (errors.NotebookError, errors.BookError) as error:
         print(f"error: {error}\nThe previous data/processed and book/_build/html are kept.", file=sys.stderr)
         return EXIT_STEP_FAILED
     except KeyboardInterrupt:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from compute_ledger.schema import Ledger
+if TYPE_CHECKING:  # the chapters import this module; they need not load pandera
+    from compute_ledger.schema import Ledger
 
 # Views the chapters read. One place: chapters query these names, never the raw columns' logic.
 VIEWS = {

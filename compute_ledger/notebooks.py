@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import papermill
+import psutil
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
 from compute_ledger import paths
+from compute_ledger.errors import NotebookError
 
 KERNEL = "python3"
-
-
-class NotebookError(Exception):
-    """A chapter notebook failed; the message names the notebook, the cell and the exception."""
+# What papermill records about when a notebook and its cells ran: dropped (see make_reproducible).
+TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
 @dataclass(frozen=True)
@@ -31,16 +34,44 @@ class NotebookJob:
     parameters: dict[str, Any]
 
 
-def declared_parameters(notebook: Path) -> list[str]:
-    """Names assigned in the notebook's cell tagged ``parameters`` (what it may be given)."""
-    return list(papermill.inspect_notebook(str(notebook)).keys())
-
-
 def _display(path: Path) -> str:
     try:
         return str(path.relative_to(paths.ROOT))
     except ValueError:
         return str(path)
+
+
+def make_reproducible(executed: Path, published: Path) -> None:
+    """Rewrite an executed notebook so that the same inputs give the same bytes: without clock readings (its wall
+    time is in the run manifest), with project-relative paths in its metadata (``published``: where it is served
+    from once the run succeeds) and a fixed id for the cell papermill adds (it draws a random one)."""
+    notebook = nbformat.read(executed, as_version=4)
+    record = notebook.metadata.get("papermill", {})
+    for key in TIMING_KEYS:
+        record.pop(key, None)
+    if "input_path" in record:
+        record["input_path"] = _display(Path(record["input_path"]))
+    if "output_path" in record:
+        record["output_path"] = _display(published)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        for key in TIMING_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    nbformat.write(notebook, executed)
+
+
+def _timed_out_cell(notebook: Path, message: str) -> str:
+    """The cell nbclient's timeout message shows a preview of, as "cell index N (`its first line`)"."""
+    parts = message.split("-------------------\n")
+    if len(parts) < 3:
+        return "a cell"
+    preview = parts[1].rstrip("\n").splitlines()
+    for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+        if cell.cell_type == "code" and preview and cell.source.splitlines()[: len(preview)] == preview:
+            return f"cell index {index} (`{preview[0]}`)"
+    return "a cell"
 
 
 def execute(job: NotebookJob, cell_timeout: int) -> float:
@@ -58,50 +89,87 @@ def execute(job: NotebookJob, cell_timeout: int) -> float:
             log_output=False,
             execution_timeout=cell_timeout,
             shutdown_kernel="immediate",
+            request_save_on_cell_execute=False,  # write the executed copy once, at the end (not after every cell)
         )
     except PapermillExecutionError as error:
         first_line = str(error.evalue).strip().splitlines()[0] if str(error.evalue).strip() else ""
+        paths.FAILED_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
+        kept = shutil.copy(job.output, paths.FAILED_NOTEBOOKS) if job.output.exists() else job.output
         raise NotebookError(
             f"notebook {_display(job.source)}: cell {error.exec_count} (cell index {error.cell_index}) raised "
-            f"{error.ename}: {first_line} — executed copy with the traceback: {_display(job.output)}"
+            f"{error.ename}: {first_line} — executed copy with the traceback: {_display(Path(kept))}"
         ) from None
     except CellTimeoutError as error:
         raise NotebookError(
-            f"notebook {_display(job.source)}: a cell ran longer than the {cell_timeout} s timeout "
-            f"({str(error).strip().splitlines()[0] if str(error).strip() else 'CellTimeoutError'}); "
-            f"raise it with --cell-timeout"
+            f"notebook {_display(job.source)}: {_timed_out_cell(job.source, str(error))} ran longer than the "
+            f"{cell_timeout} s timeout (CellTimeoutError); raise it with --cell-timeout"
         ) from None
     except DeadKernelError as error:
         raise NotebookError(
             f"notebook {_display(job.source)}: the kernel died ({str(error).strip() or 'DeadKernelError'}); "
             "often out of memory"
         ) from None
+    make_reproducible(job.output, paths.DATA_PROCESSED / "notebooks" / job.output.name)
     return time.perf_counter() - started
 
 
-def execute_all(jobs: list[NotebookJob], cell_timeout: int, workers: int = 2) -> dict[str, float]:
-    """Run the jobs in parallel with a progress bar; the first failure stops the others."""
-    if not jobs:
-        return {}
-    # Kernels import the package from this project tree (not from wherever it was installed).
-    root = str(paths.ROOT)
-    existing = os.environ.get("PYTHONPATH", "")
-    if root not in existing.split(os.pathsep):
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, existing) if p)
-    durations: dict[str, float] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        futures = {pool.submit(execute, job, cell_timeout): job for job in jobs}
-        with tqdm(total=len(jobs), desc="notebooks", unit="nb", leave=False) as bar:
-            pending = set(futures)
+def _worker_started() -> None:
+    """In each worker: Ctrl-C is for the main process to handle; SIGTERM (from it) stops the notebook at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_stop)
+
+
+def _worker_stop(signum, frame) -> None:
+    """Kill the kernel this worker started (it runs in a session of its own, out of reach of Ctrl-C), then exit."""
+    for child in psutil.Process().children(recursive=True):
+        child.kill()
+    os._exit(128 + signum)
+
+
+class Running:
+    """Notebooks executing in parallel in worker processes, from creation on; ``wait`` returns their wall times.
+
+    Leaving the ``with`` block on an error (the first failing notebook, Ctrl-C) stops the notebooks still running.
+    """
+
+    def __init__(self, jobs: list[NotebookJob], cell_timeout: int, workers: int = 2):
+        # Kernels import the package from this project tree (not from wherever it was installed).
+        root = str(paths.ROOT)
+        existing = os.environ.get("PYTHONPATH", "")
+        if root not in existing.split(os.pathsep):
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, existing) if p)
+        self.pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_started)
+        self.futures = {self.pool.submit(execute, job, cell_timeout): job for job in jobs}
+
+    def __enter__(self) -> Running:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            # Stop the notebooks still running: the executor has no public way to, so signal its worker processes
+            # (none left if they all finished).
+            for worker in list((self.pool._processes or {}).values()):
+                worker.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def wait(self) -> dict[str, float]:
+        """Each notebook's wall time, once all finished, with a progress bar; raises the first failure."""
+        durations: dict[str, float] = {}
+        with tqdm(total=len(self.futures), desc="notebooks", unit="nb", leave=False, disable=not self.futures) as bar:
+            pending = set(self.futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 for future in done:
-                    job = futures[future]
                     error = future.exception()
                     if error is not None:
-                        for other in pending:
-                            other.cancel()
                         raise error
-                    durations[job.name] = future.result()
+                    durations[self.futures[future].name] = future.result()
                     bar.update(1)
-    return durations
+        self.pool.shutdown(wait=True)
+        return durations
+
+
+def execute_all(jobs: list[NotebookJob], cell_timeout: int, workers: int = 2) -> dict[str, float]:
+    """Run the jobs in parallel with a progress bar; the first failure (or Ctrl-C) stops the others."""
+    with Running(jobs, cell_timeout, workers) as running:
+        return running.wait()

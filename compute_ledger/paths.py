@@ -21,6 +21,10 @@ DATA_CHANGELOG = ROOT / "data" / "CHANGELOG.md"
 # Work area of a run: staging copies, the lock, the cache. Never published, never committed.
 WORK = ROOT / "build"
 LOCK_FILE = WORK / "pipeline.lock"
+STAGING = WORK / "staging"  # what a run writes before publishing; one at a time (the lock), removed after the run
+FAILED_NOTEBOOKS = WORK / "failed"  # the executed copy of a notebook that failed, with its traceback
+# The book's assembled sources and Sphinx's build folder, kept between runs so that Sphinx re-reads changed pages only.
+BOOK_WORK = WORK / "book"
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 
 

@@ -1,59 +1,25 @@
-"""One run of the pipeline: the order of the steps, their content keys (cache), the manifest, and the swap.
+"""One run of the pipeline: the order of the steps, their cache, the manifest, and the swap.
 
-Order: validate parameters → validate data/raw → database → chapter notebooks (parallel) → book.
-A step runs only when its key changed: the hash of its code, its input data and the parameters it declares.
+Order: validate data/raw → database → chapter notebooks (parallel) → book. Parameters are validated before (cli).
+A step runs only when its key changed (``cache.compute``: the hash of its code, its input data and the parameters it
+declares) or its output is missing. When no step needs to run, the run records that and stops before loading pandas,
+pandera, DuckDB, papermill or Sphinx: the step modules are imported inside ``_run_steps`` for that reason.
 Everything is written into a staging folder under ``build/``; the live ``data/processed`` and
 ``book/_build/html`` are replaced only when every step succeeded, so a failed or interrupted run loses nothing.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
+import contextlib
+import functools
 import os
-import platform
 import shutil
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
-from compute_ledger import (
-    book,
-    chapters,
-    charts,
-    citation,
-    database,
-    datapackage,
-    key_numbers,
-    notebooks,
-    params,
-    paths,
-    schema,
-)
-
-PACKAGES = (
-    "jupyter-book",
-    "sphinx",
-    "myst-nb",
-    "altair",
-    "vl-convert-python",
-    "papermill",
-    "duckdb",
-    "pandas",
-    "pandera",
-    "pydantic",
-    "numpy",
-)
-
-
-class RunBusyError(Exception):
-    """Another run holds the lock."""
+from compute_ledger import cache, chapters, params, paths
 
 
 @dataclass
@@ -64,7 +30,7 @@ class RunOptions:
     wait_for_lock: bool = False
     cell_timeout: int = 600
     build_book: bool = True
-    log: callable = print
+    log: callable = functools.partial(print, flush=True)  # flushed: progress shows in logs as it happens
 
 
 @dataclass
@@ -83,90 +49,8 @@ class RunResult:
     steps: list[StepRecord] = field(default_factory=list)
 
 
-def sha256_bytes(*chunks: bytes) -> str:
-    digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(hashlib.sha256(chunk).digest())
-    return digest.hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def code_hash() -> str:
-    """Hash of the package's code: a change to any module re-runs every step."""
-    files = sorted((paths.ROOT / "compute_ledger").glob("*.py"))
-    return sha256_bytes(*(f.name.encode() + f.read_bytes() for f in files))
-
-
-def tree_hash(folder: Path, exclude: tuple[str, ...] = ("_build",)) -> str:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(part in exclude for part in p.parts))
-    return sha256_bytes(*(str(p.relative_to(folder)).encode() + p.read_bytes() for p in files))
-
-
-def git_commit() -> str:
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=paths.ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return commit + (" (with uncommitted changes)" if dirty else "")
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-@contextmanager
-def run_lock(wait: bool) -> Iterator[None]:
-    """One run at a time: a second run waits (``wait``) or stops with a clear message."""
-    paths.WORK.mkdir(parents=True, exist_ok=True)
-    with open(paths.LOCK_FILE, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise RunBusyError(
-                f"another pipeline run (pid {holder}) is using {paths.LOCK_FILE.relative_to(paths.ROOT)}; "
-                "wait for it to finish, or pass --wait to queue behind it"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def read_manifest(layout: paths.ProcessedLayout) -> dict:
-    try:
-        return json.loads(layout.manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _previous_step(manifest: dict, name: str) -> dict | None:
-    return next((s for s in manifest.get("steps", []) if s["name"] == name), None)
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _swap_in(staged: Path, live: Path) -> None:
@@ -182,7 +66,9 @@ def _swap_in(staged: Path, live: Path) -> None:
 
 def vendor_bundle() -> Path:
     """The Vega bundle, made once per Vega-Lite version and kept under build/."""
-    maker = sha256_file(Path(charts.__file__))[:12]
+    from compute_ledger import charts
+
+    maker = cache.sha256_file(Path(charts.__file__))[:12]
     target = paths.WORK / "cache" / f"vega-bundle-{charts.VEGA_LITE_VERSION}-{maker}.js"
     if not target.exists():
         charts.write_vendor_bundle(target.with_suffix(".tmp"))
@@ -192,6 +78,8 @@ def vendor_bundle() -> Path:
 
 def publish_catalogues(layout: paths.ProcessedLayout) -> None:
     """The key-numbers catalogue and the Frictionless datapackage.json, from what the steps wrote (cheap, always)."""
+    from compute_ledger import citation, datapackage, key_numbers
+
     edition = citation.edition()
     key_numbers.write_catalogue(
         layout.key_numbers_dir, layout.key_numbers_csv, layout.key_numbers_json, edition.version, edition.date
@@ -201,82 +89,99 @@ def publish_catalogues(layout: paths.ProcessedLayout) -> None:
 
 def run(options: RunOptions) -> RunResult:
     """Run every step whose key changed and publish the results; raise on the first failure."""
-    log = options.log
-    with run_lock(options.wait_for_lock):
+    with cache.run_lock(options.wait_for_lock):
         started = time.perf_counter()
-        t0 = time.perf_counter()
-        ledger = schema.validate()
-        log(
-            f"✓ validate data/raw: {len(ledger.sources)} sources, {len(ledger.figures)} figures "
-            f"({time.perf_counter() - t0:.2f} s)"
-        )
+        keys = cache.compute(options.parameters, options.scenario_parameters)
         live = paths.ProcessedLayout(paths.DATA_PROCESSED)
-        previous = {} if options.force else read_manifest(live)
-        staging_root = paths.WORK / f"staging-{os.getpid()}"
+        previous = {} if options.force else cache.read_manifest(live.manifest)
+        if cache.unchanged(keys, previous, live, options.build_book):
+            return _record_unchanged_run(options, keys, previous, live, started)
+        staging_root = paths.STAGING
         shutil.rmtree(staging_root, ignore_errors=True)
         staging_root.mkdir(parents=True)
         try:
-            return _run_steps(options, ledger, live, previous, staging_root, started)
+            return _run_steps(options, keys, live, previous, staging_root, started)
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
 
 
-def _run_steps(options, ledger, live, previous, staging_root, started) -> RunResult:
+def _record_unchanged_run(options, keys, manifest, live, started) -> RunResult:
+    """Nothing to run: the manifest proves these exact inputs were validated and built. Record this run in it."""
     log = options.log
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    code = code_hash()
-    inputs = {
-        str(p.relative_to(paths.ROOT)): sha256_file(p)
-        for p in (paths.SOURCES_CSV, paths.FIGURES_CSV, *sorted(paths.NOTEBOOKS.glob("*.ipynb")))
+    names = [name for name in keys.steps if options.build_book or name != "book"]
+    for name in names:
+        log(f"· {cache.step_label(name)} (unchanged)")
+    for step in manifest["steps"]:
+        step["cache_hit"] = True
+        step["seconds"] = 0.0
+    manifest["run"] = {
+        "finished_at": _now(),
+        "seconds": round(time.perf_counter() - started, 3),
+        "cache_hits": [step["name"] for step in manifest["steps"]],
     }
-    parameter_values = options.parameters.model_dump(mode="json")
-    # Notebooks that declare `scenario_parameters` get every scenario's full parameter set (name -> values).
-    parameter_values["scenario_parameters"] = {
-        name: p.model_dump(mode="json") for name, p in sorted(options.scenario_parameters.items())
-    }
+    cache.write_manifest(live.manifest, manifest)
+    seconds = time.perf_counter() - started
+    log(f"✓ nothing changed; data/processed and book/_build/html are up to date ({seconds:.2f} s)")
+    steps = [StepRecord(**step) for step in manifest["steps"]]
+    return RunResult(manifest=manifest, steps=steps)
+
+
+def _run_steps(options, keys, live, previous, staging_root, started) -> RunResult:
+    # The step libraries load only when a step has to run: papermill now, pandera and DuckDB when data/raw must be
+    # validated and loaded, the book's (pandas, Altair) while the notebooks run.
+    from compute_ledger import notebooks
+
+    log = options.log
+    now = _now()
     steps: list[StepRecord] = []
     staged = paths.ProcessedLayout(staging_root / "processed")
+
+    def record(name: str, hit: bool, seconds: float) -> StepRecord:
+        before = cache.previous_step(previous, name)
+        computed = before if hit and before else {"computed_seconds": seconds, "computed_at": now}
+        step = StepRecord(name, keys.steps[name], hit, seconds, computed["computed_seconds"], computed["computed_at"])
+        steps.append(step)
+        return step
+
+    def report(step: StepRecord, detail: str = "") -> None:
+        mark, note = ("·", " (unchanged)") if step.cache_hit else ("✓", detail)
+        log(f"{mark} {cache.step_label(step.name)}{note} ({step.seconds:.2f} s)")
+
+    # Step: validate data/raw, only when the database must be rebuilt from it. Otherwise the manifest proves that
+    # these exact bytes were validated (the keys hash them).
+    t0 = time.perf_counter()
+    database_hit = cache.step_reusable(previous, "database", keys.steps["database"], live.database)
+    ledger = None
+    if database_hit and cache.step_reusable(previous, "validate", keys.steps["validate"], None):
+        report(record("validate", True, 0.0))
+    else:
+        from compute_ledger import schema
+
+        ledger = schema.validate()
+        step = record("validate", False, time.perf_counter() - t0)
+        report(step, f": {len(ledger.sources)} sources, {len(ledger.figures)} figures")
+
     if live.base.exists():
         shutil.copytree(live.base, staged.base)
     else:
         staged.base.mkdir(parents=True)
 
-    def record(name: str, key: str, hit: bool, seconds: float) -> StepRecord:
-        before = _previous_step(previous, name)
-        computed = before if hit and before else {"computed_seconds": seconds, "computed_at": now}
-        step = StepRecord(name, key, hit, seconds, computed["computed_seconds"], computed["computed_at"])
-        steps.append(step)
-        return step
-
     # Step: database (and its table exports).
     t0 = time.perf_counter()
-    database_key = sha256_bytes(
-        code.encode(), inputs["data/raw/sources.csv"].encode(), inputs["data/raw/figures.csv"].encode()
-    )
-    before = _previous_step(previous, "database")
-    database_hit = bool(before and before["key"] == database_key and staged.database.exists())
     if not database_hit:
+        from compute_ledger import database
+
         database.build_database(ledger, staged.database)
         shutil.rmtree(staged.tables, ignore_errors=True)
         database.export_tables(staged.database, staged.tables)
-    step = record("database", database_key, database_hit, time.perf_counter() - t0)
-    log(f"{'·' if step.cache_hit else '✓'} database{' (unchanged)' if step.cache_hit else ''} ({step.seconds:.2f} s)")
+    report(record("database", database_hit, time.perf_counter() - t0))
 
     # Step: chapter notebooks, each keyed by its notebook, the code, the database and its own parameters.
-    jobs, keys = [], {}
+    jobs = []
     for chapter in chapters.CHAPTERS:
-        declared = notebooks.declared_parameters(chapter.notebook)
-        given = {name: parameter_values[name] for name in declared if name in parameter_values}
-        key = sha256_bytes(
-            code.encode(),
-            database_key.encode(),
-            chapter.notebook.read_bytes(),
-            json.dumps(given, sort_keys=True).encode(),
-        )
-        keys[chapter.name] = key
-        before = _previous_step(previous, f"notebook:{chapter.name}")
+        name = f"notebook:{chapter.name}"
         output = staged.notebooks / f"{chapter.name}.ipynb"
-        if before and before["key"] == key and output.exists():
+        if cache.step_reusable(previous, name, keys.steps[name], output):
             continue
         exports = staged.chapter_exports(chapter.name)
         shutil.rmtree(exports, ignore_errors=True)
@@ -288,7 +193,7 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
                 source=chapter.notebook,
                 output=output,
                 parameters={
-                    **given,
+                    **keys.chapter_parameters[chapter.name],
                     "db_path": os.path.relpath(staged.database, paths.NOTEBOOKS),
                     "exports_dir": os.path.relpath(exports, paths.NOTEBOOKS),
                     "key_numbers_path": os.path.relpath(
@@ -297,56 +202,70 @@ def _run_steps(options, ledger, live, previous, staging_root, started) -> RunRes
                 },
             )
         )
-    t0 = time.perf_counter()
-    durations = notebooks.execute_all(jobs, options.cell_timeout)
-    for chapter in chapters.CHAPTERS:
-        hit = chapter.name not in durations
-        step = record(f"notebook:{chapter.name}", keys[chapter.name], hit, durations.get(chapter.name, 0.0))
-        log(f"{'·' if hit else '✓'} notebook {chapter.name}{' (unchanged)' if hit else ''} ({step.seconds:.2f} s)")
-    if jobs:
-        log(f"  notebooks ran in parallel in {time.perf_counter() - t0:.2f} s")
-    publish_catalogues(staged)
-
-    manifest = {
-        "identity": {
-            "git_commit": git_commit(),
-            "code_hash": code,
-            "inputs": inputs,
-            "packages": package_versions(),
-        },
-        "parameters": {k: v for k, v in parameter_values.items() if k != "scenario_parameters"},
-        "scenarios": parameter_values["scenario_parameters"],
-        "parameter_changes": {k: v[1] for k, v in params.differences(options.parameters).items()},
-        "steps": [vars(s) for s in steps],
-    }
-
-    # Step: book, keyed by the hash of its assembled sources.
-    html_live = paths.BOOK_HTML
+    # The book is rebuilt when its key changed or a step before it ran (the Run page shows their timings).
+    upstream_ran = bool(jobs) or any(not s.cache_hit for s in steps)
+    book_output = cache.step_output(live, "book")
+    rebuild_book = options.build_book and (
+        upstream_ran or not cache.step_reusable(previous, "book", keys.steps["book"], book_output)
+    )
     staged_html = None
-    if options.build_book:
+    with contextlib.ExitStack() as stack:
         t0 = time.perf_counter()
-        staging_book = staging_root / "book"
-        book.assemble(staging_book, staged, manifest, vendor_bundle())
-        book_key = tree_hash(staging_book)
-        before = _previous_step(previous, "book")
-        book_hit = bool(before and before["key"] == book_key and (html_live / "index.html").exists())
-        if not book_hit:
-            staged_html = book.build(staging_book)
-        step = record("book", book_key, book_hit, time.perf_counter() - t0)
-        log(f"{'·' if book_hit else '✓'} book{' (unchanged)' if book_hit else ''} ({step.seconds:.2f} s)")
-        manifest["steps"] = [vars(s) for s in steps]
+        running = stack.enter_context(notebooks.Running(jobs, options.cell_timeout))
+        # While the notebooks run: load the book's libraries (pandas, DuckDB, Altair), and start jupyter-book,
+        # which loads Sphinx and its extensions.
+        from compute_ledger import book
+
+        jupyter_book = stack.enter_context(book.JupyterBook()) if rebuild_book else None
+        durations = running.wait()
+        for chapter in chapters.CHAPTERS:
+            hit = chapter.name not in durations
+            report(record(f"notebook:{chapter.name}", hit, durations.get(chapter.name, 0.0)))
+        if jobs:
+            log(f"  notebooks ran in parallel in {time.perf_counter() - t0:.2f} s")
+        publish_catalogues(staged)
+
+        manifest = {
+            "identity": {
+                "git_commit": keys.git_commit,
+                "code_hash": keys.code,
+                "inputs": keys.inputs,
+                "packages": keys.packages,
+            },
+            "parameters": keys.parameters,
+            "scenarios": keys.scenarios,
+            "parameter_changes": {k: v[1] for k, v in params.differences(options.parameters).items()},
+            "steps": [vars(s) for s in steps],
+        }
+
+        # Step: book.
+        if options.build_book:
+            t0 = time.perf_counter()
+            if rebuild_book:
+                staged_html = book.build_site(
+                    staged,
+                    manifest,
+                    vendor_bundle(),
+                    staging_root / "html",
+                    keys.book_structure,
+                    log,
+                    started=jupyter_book,
+                    from_scratch=options.force,
+                )
+            report(record("book", not rebuild_book, time.perf_counter() - t0))
+            manifest["steps"] = [vars(s) for s in steps]
 
     manifest["run"] = {
-        "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "finished_at": _now(),
         "seconds": round(time.perf_counter() - started, 3),
         "cache_hits": [s.name for s in steps if s.cache_hit],
     }
-    staged.manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    cache.write_manifest(staged.manifest, manifest)
 
     # Publish: processed first, then the site.
     _swap_in(staged.base, live.base)
     if staged_html is not None:
-        _swap_in(staged_html, html_live)
+        _swap_in(staged_html, paths.BOOK_HTML)
     log(
         f"✓ published data/processed{' and book/_build/html' if staged_html is not None else ''} "
         f"in {time.perf_counter() - started:.2f} s"

@@ -17,6 +17,7 @@ from pandera.errors import SchemaErrors
 
 from compute_ledger import paths
 from compute_ledger.dates import PARTIAL_DATE_PATTERN, date_precision, decimal_year, is_partial_date
+from compute_ledger.errors import RawDataError
 
 CATEGORIES = ("accelerators", "power", "money", "hardware", "published_trend", "context")
 METRICS = (
@@ -129,14 +130,6 @@ FIGURE_COLUMNS = (
     "note",
 )
 NUMERIC_FIGURE_COLUMNS = ("value", "low", "high")
-
-
-class RawDataError(Exception):
-    """Raised when ``data/raw`` breaks its contract. ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in data/raw:\n" + "\n".join(problems))
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,34 @@ def ledger_connection(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory) -> Path:
-    """A copy of the project on which the pipeline ran once with the default parameters."""
+    """A copy of the project on which the pipeline ran once with the default parameters.
+
+    Its data/processed as that first run left it is also kept beside it (``first_run_processed``): later tests
+    re-run the pipeline on this project, and one compares a second full run with the first.
+    """
     project = copy_project(tmp_path_factory.mktemp("e2e") / "project")
     completed = run_pipeline(project)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    shutil.copytree(project / "data" / "processed", first_run_processed(project))
     return project
+
+
+def first_run_processed(built: Path) -> Path:
+    return built.parent / "first-run-processed"
+
+
+@pytest.fixture
+def built_copy(built_project, tmp_path) -> Path:
+    """A copy of the built project (outputs and build/ cache included), to break or re-run."""
+    target = tmp_path / "project"
+    shutil.copytree(built_project, target, symlinks=True)
+    return target
+
+
+def assert_failed_and_kept(project: Path, before: dict[str, bytes], completed, code: int, *fragments: str) -> None:
+    """The run stopped with ``code``, said each fragment on stderr, and left the outputs and no staging folder."""
+    assert completed.returncode == code, completed.stdout + completed.stderr
+    for fragment in fragments:
+        assert fragment in completed.stderr, completed.stderr
+    assert snapshot(project) == before, "a failed run changed data/processed or book/_build/html"
+    assert not (project / "build" / "staging").exists(), "the staging folder was left behind"

@@ -1,0 +1,24 @@
+"""The errors a run reports in one line. They live apart from the modules that raise them so that the command line
+can catch them without loading pandas, papermill or Sphinx (a run with nothing changed never loads those)."""
+
+from __future__ import annotations
+
+
+class RawDataError(Exception):
+    """Raised when ``data/raw`` breaks its contract. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in data/raw:\n" + "\n".join(problems))
+
+
+class NotebookError(Exception):
+    """A chapter notebook failed; the message names the notebook, the cell and the exception."""
+
+
+class BookError(Exception):
+    """The book did not build; the message carries Sphinx's warnings and errors."""
+
+
+class RunBusyError(Exception):
+    """Another run holds the lock."""
