@@ -34,9 +34,13 @@ COLUMNS = (
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def parameter_set_id(parameters: params.Parameters) -> str:
-    """'defaults', or 'custom-' and a short hash of the changed values: which run a number comes from."""
-    changed = {name: new for name, (_, new) in params.differences(parameters).items()}
+def parameter_set_id(parameters: params.Parameters, used: list[str] | None = None) -> str:
+    """'defaults', or 'custom-' and a short hash of the changed values of the parameters ``used`` (all if None).
+
+    Only the parameters a number depends on count, so a number from a chapter that a parameter change did not
+    re-run keeps its id.
+    """
+    changed = {name: new for name, (_, new) in params.differences(parameters).items() if used is None or name in used}
     if not changed:
         return "defaults"
     digest = hashlib.sha256(json.dumps(changed, sort_keys=True, default=str).encode()).hexdigest()[:8]
@@ -55,7 +59,7 @@ class KeyNumbers:
         self.chapter = chapter
         self.path = Path(path)
         self.parameters = {name: getattr(parameters, name) for name in used if name in params.Parameters.model_fields}
-        self.parameter_set = parameter_set_id(parameters)
+        self.parameter_set = parameter_set_id(parameters, list(self.parameters))
         self.entries: dict[str, dict] = {}
 
     def add(self, name: str, value: float | int, *, unit: str, description: str, method: str, inputs=()) -> float | int:

@@ -18,6 +18,8 @@ def test_parameter_set_is_defaults_or_a_hash_of_the_changes():
     assert one.startswith("custom-") and len(one) == len("custom-") + 8
     assert one == key_numbers.parameter_set_id(params.Parameters(pue=1.4))
     assert one != key_numbers.parameter_set_id(params.Parameters(pue=1.5))
+    # A number that does not use the changed parameter keeps the defaults' id.
+    assert key_numbers.parameter_set_id(params.Parameters(pue=1.4), used=["gpu_unit_price_usd"]) == "defaults"
 
 
 def test_key_numbers_are_recorded_with_their_inputs_and_parameters(tmp_path, monkeypatch):
@@ -36,7 +38,7 @@ def test_key_numbers_are_recorded_with_their_inputs_and_parameters(tmp_path, mon
             "description": "d",
             "method": "m",
             "inputs": ["fig-a", "fig-b"],
-            "parameter_set": key_numbers.parameter_set_id(params.Parameters(pue=1.3)),
+            "parameter_set": key_numbers.parameter_set_id(params.Parameters(pue=1.3), ["pue"]),
             "parameters": {"pue": 1.3},
         }
     ]
