@@ -53,7 +53,7 @@ def test_scenarios_change_only_the_chapters_that_take_them():
 def project_copy(tmp_path, monkeypatch):
     """The keys computed from a copy of the project's files, which the test may change."""
     root = copy_project(tmp_path / "project")
-    for name in ("SOURCES_CSV", "FIGURES_CSV", "CITATION_CFF", "BOOK", "NOTEBOOKS"):
+    for name in ("SOURCES_CSV", "FIGURES_CSV", "CITATION_CFF", "BOOK", "NOTEBOOKS", "DATA_RAW", "DATA_CHANGELOG"):
         monkeypatch.setattr(paths, name, root / getattr(paths, name).relative_to(paths.ROOT))
     monkeypatch.setattr(paths, "ROOT", root)
     return root
@@ -107,3 +107,13 @@ def test_nothing_changed_needs_every_key_and_every_output(layout):
     assert cache.unchanged(keys, other, layout, build_book=False)  # --no-book does not look at the book
     (layout.notebooks / "money.ipynb").unlink()
     assert not cache.unchanged(keys, manifest, layout, build_book=True)
+
+
+def test_a_changelog_or_data_dictionary_change_rebuilds_the_book_only(project_copy):
+    before = _keys()
+    for document in ("data/CHANGELOG.md", "data/raw/README.md"):
+        with (project_copy / document).open("a", encoding="utf-8") as handle:
+            handle.write("\n")
+        after = _keys()
+        assert _changed(before, after) == {"book"}, document
+        before = after
