@@ -259,7 +259,7 @@ def key_numbers_page(catalogue) -> str:
         body = []
         for row in rows.itertuples():
             anchor = key_numbers.anchor(row.id)
-            value = f"{row.value:,.4g}" if isinstance(row.value, float) else f"{row.value:,}"
+            value = report.quantity(row.value, row.unit)
             inputs = ", ".join(
                 f'<a href="sources.html#figure-{html.escape(i)}"><code>{html.escape(i)}</code></a>' for i in row.inputs
             )
@@ -273,7 +273,7 @@ def key_numbers_page(catalogue) -> str:
             body.append(
                 f'<tr id="{anchor}"><td><a class="cl-anchor" href="#{anchor}">'
                 f"<code>{html.escape(row.id)}</code></a></td>"
-                f"<td><strong>{html.escape(value)}</strong> {html.escape(row.unit)}</td>"
+                f"<td><strong>{html.escape(value)}</strong></td>"
                 f"<td>{html.escape(row.description)}.<br><em>How:</em> {html.escape(row.method)}."
                 f"<details><summary>Inputs, parameters, citation</summary><p><em>From:</em> {inputs or 'none'}</p>"
                 f"<p><em>Parameters</em> (<code>{html.escape(row.parameter_set)}</code>): {used or 'none used'}</p>"

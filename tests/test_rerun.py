@@ -48,9 +48,11 @@ def test_a_parameter_change_rebuilds_the_pages_that_show_it_and_no_other(built_c
     assert completed.returncode == 0, completed.stdout + completed.stderr
     after = {p.name: p.read_bytes() for p in html.glob("*.html")}
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"intro.html", "money.html", "projections.html", "parameters.html", "run.html"}
+    shown = {"intro.html", "money.html", "projections.html", "parameters.html", "run.html", "key_numbers.html"}
+    assert changed == shown
     assert "$2.5 billion" in page_text(html / "intro.html")  # glued from the money chapter
     assert "25000" in page_text(html / "money.html")  # its parameter box
+    assert "$2.5 billion" in page_text(html / "key_numbers.html")  # money.musk_gpu_spend_usd in the catalogue
     assert "gpu_unit_price_usd 25000.0 30000.0" in page_text(html / "parameters.html")
     manifest = json.loads((built_copy / "data" / "processed" / "run_manifest.json").read_text())
     money_key = next(s["key"] for s in manifest["steps"] if s["name"] == "notebook:money")
