@@ -65,10 +65,10 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int]:
 
 BOOK_ALONE = """
 import shutil, sys
-from compute_ledger import book, paths
+from compute_ledger import book_build, paths
 output = paths.WORK / "bench-book"
 shutil.rmtree(output, ignore_errors=True)
-book.build(book.SOURCE, output, "benchmark", log=lambda line: None)
+book_build.build(book_build.SOURCE, output, "benchmark", log=lambda line: None)
 shutil.rmtree(output)
 """
 

@@ -6,7 +6,8 @@ import os
 import shutil
 import signal
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,7 @@ class Running:
         existing = os.environ.get("PYTHONPATH", "")
         if root not in existing.split(os.pathsep):
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, existing) if p)
+        self.workers = workers  # the cores given to notebooks; fewer processes if there are fewer notebooks
         self.pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_started)
         self.futures = {self.pool.submit(execute, job, cell_timeout): job for job in jobs}
 
@@ -152,13 +154,22 @@ class Running:
                 worker.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def wait(self) -> dict[str, float]:
-        """Each notebook's wall time, once all finished, with a progress bar; raises the first failure."""
+    def wait(self, once_a_worker_is_free: Callable[[], None] | None = None) -> dict[str, float]:
+        """Each notebook's wall time, once all finished, with a progress bar; raises the first failure.
+
+        ``once_a_worker_is_free`` is called once, as soon as fewer notebooks are left than ``workers`` (at once if so
+        from the start): the caller can prepare its next step on the core the notebooks no longer need.
+        """
         durations: dict[str, float] = {}
-        with tqdm(total=len(self.futures), desc="notebooks", unit="nb", leave=False, disable=not self.futures) as bar:
-            pending = set(self.futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+        pending = set(self.futures)
+        with tqdm(total=len(pending), desc="notebooks", unit="nb", leave=False, disable=not pending) as bar:
+            while True:
+                if once_a_worker_is_free is not None and len(pending) < self.workers:
+                    once_a_worker_is_free()
+                    once_a_worker_is_free = None
+                if not pending:
+                    break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     error = future.exception()
                     if error is not None:

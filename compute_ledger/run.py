@@ -128,8 +128,8 @@ def _record_unchanged_run(options, keys, manifest, live, started) -> RunResult:
 
 def _run_steps(options, keys, live, previous, staging_root, started) -> RunResult:
     # The step libraries load only when a step has to run: papermill now, pandera and DuckDB when data/raw must be
-    # validated and loaded, the book's (pandas, Altair) while the notebooks run.
-    from compute_ledger import notebooks
+    # validated and loaded, the book's (pandas, Altair) once a core is free of notebooks (see prepare_book).
+    from compute_ledger import book_build, notebooks
 
     log = options.log
     now = _now()
@@ -212,12 +212,19 @@ def _run_steps(options, keys, live, previous, staging_root, started) -> RunResul
     with contextlib.ExitStack() as stack:
         t0 = time.perf_counter()
         running = stack.enter_context(notebooks.Running(jobs, options.cell_timeout))
-        # While the notebooks run: load the book's libraries (pandas, DuckDB, Altair), and start jupyter-book,
-        # which loads Sphinx and its extensions.
+        jupyter_book = None
+
+        def prepare_book() -> None:
+            # On the core the notebooks no longer need: start jupyter-book, which loads Sphinx while the last
+            # notebook finishes, and load the book's own libraries (pandas, DuckDB, Altair).
+            nonlocal jupyter_book
+            if rebuild_book:
+                jupyter_book = stack.enter_context(book_build.JupyterBook())
+            from compute_ledger import book  # noqa: F401 (loaded now, imported again below at no cost)
+
+        durations = running.wait(once_a_worker_is_free=prepare_book)
         from compute_ledger import book
 
-        jupyter_book = stack.enter_context(book.JupyterBook()) if rebuild_book else None
-        durations = running.wait()
         for chapter in chapters.CHAPTERS:
             hit = chapter.name not in durations
             report(record(f"notebook:{chapter.name}", hit, durations.get(chapter.name, 0.0)))
