@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from typing import Any
 import nbformat
 import papermill
 import psutil
+from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
@@ -23,8 +26,26 @@ from compute_ledger import paths
 from compute_ledger.errors import NotebookError
 
 KERNEL = "python3"
+KERNEL_SOCKETS_PREFIX = "compute-ledger-kernel-"  # in the temporary folder, one set of sockets per kernel
 # What papermill records about when a notebook and its cells ran: dropped (see make_reproducible).
 TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+class UnixSocketKernelManager(AsyncKernelManager):
+    """Kernels reached over Unix sockets rather than TCP ports. A TCP port is picked before the kernel binds it, so
+    another kernel starting at the same moment (or any program) can take it, and the kernel dies with "Address
+    already in use" before running a cell. (ipykernel also stops warning that TCP traffic is unencrypted.)
+    Each kernel gets its own absolute socket path: the default, "kernel-ipc" in the working folder, is shared by
+    kernels started together and read from two folders (the worker's and the kernel's)."""
+
+    def __init__(self, **kwargs):
+        sockets = os.path.join(tempfile.gettempdir(), f"{KERNEL_SOCKETS_PREFIX}{uuid.uuid4().hex[:12]}")
+        super().__init__(transport="ipc", ip=sockets, **kwargs)
+        _KERNEL_MANAGERS.append(self)
+
+
+# The kernel managers of this (worker) process, whose files a stopped worker removes (see _worker_stop).
+_KERNEL_MANAGERS: list[UnixSocketKernelManager] = []
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,7 @@ def execute(job: NotebookJob, cell_timeout: int) -> float:
             execution_timeout=cell_timeout,
             shutdown_kernel="immediate",
             request_save_on_cell_execute=False,  # write the executed copy once, at the end (not after every cell)
+            kernel_manager_class=UnixSocketKernelManager,
         )
     except PapermillExecutionError as error:
         first_line = str(error.evalue).strip().splitlines()[0] if str(error.evalue).strip() else ""
@@ -110,6 +132,8 @@ def execute(job: NotebookJob, cell_timeout: int) -> float:
             f"notebook {_display(job.source)}: the kernel died ({str(error).strip() or 'DeadKernelError'}); "
             "often out of memory"
         ) from None
+    except RuntimeError as error:  # from jupyter_client, e.g. "Kernel died before replying to kernel_info"
+        raise NotebookError(f"notebook {_display(job.source)}: {str(error).strip().splitlines()[0]}") from None
     make_reproducible(job.output, paths.DATA_PROCESSED / "notebooks" / job.output.name)
     return time.perf_counter() - started
 
@@ -121,9 +145,13 @@ def _worker_started() -> None:
 
 
 def _worker_stop(signum, frame) -> None:
-    """Kill the kernel this worker started (it runs in a session of its own, out of reach of Ctrl-C), then exit."""
+    """Kill the kernel this worker started (it runs in a session of its own, out of reach of Ctrl-C), remove the
+    connection file and sockets a clean shutdown would have removed, then exit."""
     for child in psutil.Process().children(recursive=True):
         child.kill()
+    for manager in _KERNEL_MANAGERS:
+        manager.cleanup_connection_file()
+        manager.cleanup_ipc_files()
     os._exit(128 + signum)
 
 
