@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import nbformat
+import pandas as pd
 import yaml
 
 from compute_ledger import book_build, chapters, charts, citation, datapackage, key_numbers, params, paths, report
@@ -46,8 +47,8 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     with duckdb.connect(str(processed.database), read_only=True) as connection:
         folder.write_text("sources.md", sources_page(connection))
         folder.write_text("data.md", data_page(connection))
-    edition = citation.edition()
-    catalogue = key_numbers.read_catalogue(processed.key_numbers_dir, edition.version, edition.date)
+    # The published catalogue, exactly as data/processed holds it (the run wrote it after the notebooks).
+    catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
     folder.write_text("key_numbers.md", key_numbers_page(catalogue))
     folder.write_text("changelog.md", paths.DATA_CHANGELOG.read_text(encoding="utf-8"))
     folder.write_text("parameters.md", parameters_page(manifest))
@@ -137,11 +138,7 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
             "",
         ]
         for figure in backed:
-            value = report.quantity(figure.value, figure.unit)
-            if figure.low == figure.low and figure.high == figure.high:
-                value += (
-                    f" (range {report.quantity(figure.low, figure.unit)} – {report.quantity(figure.high, figure.unit)})"
-                )
+            value = report.quantity_with_range(figure.value, figure.low, figure.high, figure.unit)
             outlet = f" · reported by {figure.original_outlet}" if figure.original_outlet else ""
             lines += [
                 f"(figure-{figure.figure_id})=",
@@ -224,9 +221,7 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
     dictionary = datapackage.column_dictionary()
     rows = []
     for f in figures.itertuples():
-        value = report.quantity(f.value, f.unit)
-        if f.low == f.low and f.high == f.high:
-            value += f" ({report.quantity(f.low, f.unit)} – {report.quantity(f.high, f.unit)})"
+        value = report.quantity_with_range(f.value, f.low, f.high, f.unit)
         cells = [
             f'<a href="sources.html#figure-{f.figure_id}"><code>{html.escape(f.figure_id)}</code></a>',
             html.escape(f.subject),

@@ -97,9 +97,9 @@ def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> dict:
     resources = []
     for name, (stem, description) in PUBLISHED.items():
         csv_path = layout.base / f"{stem}.csv"
-        frame = pd.read_parquet(csv_path.with_suffix(".parquet")) if csv_path.with_suffix(".parquet").exists() else None
-        if frame is None:
-            frame = pd.read_csv(csv_path, keep_default_na=False)
+        parquet_path = csv_path.with_suffix(".parquet")
+        # Parquet keeps the column types; key_numbers has only a CSV.
+        frame = pd.read_parquet(parquet_path) if parquet_path.exists() else pd.read_csv(csv_path, keep_default_na=False)
         resource = {
             "name": name,
             "path": f"{stem}.csv",
@@ -109,7 +109,7 @@ def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> dict:
             "description": description,
             "schema": table_schema(frame, dictionary),
         }
-        if csv_path.with_suffix(".parquet").exists():
+        if parquet_path.exists():
             resource["alternates"] = [f"{stem}.parquet"]
         resources.append(resource)
     return {

@@ -65,6 +65,14 @@ def quantity(value: float, unit: str) -> str:
     return f"{value:,.4g} {unit.replace('_', ' ')}"
 
 
+def quantity_with_range(value: float, low: float, high: float, unit: str) -> str:
+    """A figure in its unit, with its range when it has one: '3,000 accelerators (2,000 accelerators – 4,000 …)'."""
+    shown = quantity(value, unit)
+    if low == low and high == high:  # NaN is not equal to itself: no range
+        shown += f" ({quantity(low, unit)} – {quantity(high, unit)})"
+    return shown
+
+
 def source_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Figures as readers see them: value, date, status, confidence, the quote and where it comes from."""
     shown = pd.DataFrame(
@@ -72,7 +80,7 @@ def source_table(frame: pd.DataFrame) -> pd.DataFrame:
             "figure": frame["figure_id"],
             "what": frame["subject"],
             "value": [
-                quantity(v, u) + (f" ({quantity(lo, u)} – {quantity(hi, u)})" if lo == lo and hi == hi else "")
+                quantity_with_range(v, lo, hi, u)
                 for v, u, lo, hi in zip(frame["value"], frame["unit"], frame["low"], frame["high"], strict=True)
             ],
             "date": frame["ref_date"].replace("", "unknown"),
