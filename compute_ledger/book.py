@@ -129,7 +129,7 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
             "",
             f"**{_md_cell(source.publisher)}**"
             + (f", {_md_cell(source.author)}" if source.author else "")
-            + f" · {_md_cell(date)} · {source.kind} source · language: {source.language}"
+            + f" · {_md_cell(date)} · {source.tier} source · language: {source.language}"
             + (f" · seed file `{source.seed_file}`" if source.seed_file else ""),
             "",
             f"<{source.url}>",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the chapters import this module; they need not load pandera
 VIEWS = {
     "figures_sourced": """
         SELECT f.*, s.title AS source_title, s.publisher, s.author, s.date_published, s.url,
-               s.language, s.kind AS source_kind, s.seed_file
+               s.language, s.tier AS source_tier, s.accessed AS source_accessed, s.read_at, s.seed_file
         FROM figures f JOIN sources s USING (source_id)
     """,
     "accelerator_counts": """

@@ -12,6 +12,10 @@ class RawDataError(Exception):
         super().__init__(f"{len(problems)} problem(s) in data/raw:\n" + "\n".join(problems))
 
 
+class InputFileError(Exception):
+    """An input file could not be opened, decoded or parsed; the message is one line naming it."""
+
+
 class NotebookError(Exception):
     """A chapter notebook failed; the message names the notebook, the cell and the exception."""
 

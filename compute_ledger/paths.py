@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_RAW = ROOT / "data" / "raw"
 SOURCES_CSV = DATA_RAW / "sources.csv"
 FIGURES_CSV = DATA_RAW / "figures.csv"
+CHIPS_CSV = DATA_RAW / "chips.csv"
+SYSTEMS_CSV = DATA_RAW / "systems.csv"
 
 DATA_PROCESSED = ROOT / "data" / "processed"
 NOTEBOOKS = ROOT / "notebooks"

@@ -6,8 +6,8 @@ instead of failing a type conversion; the typed tables are built only from rows 
 
 from __future__ import annotations
 
-import csv
-import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +15,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from compute_ledger import paths
+from compute_ledger import inputs, paths
 from compute_ledger.dates import PARTIAL_DATE_PATTERN, date_precision, decimal_year, is_partial_date
-from compute_ledger.errors import RawDataError
+from compute_ledger.errors import InputFileError, RawDataError
 
 CATEGORIES = ("accelerators", "power", "money", "hardware", "published_trend", "context")
 METRICS = (
@@ -73,9 +73,12 @@ UNITS = (
 )
 SCOPES = (
     "training_run",
-    "cluster",
-    "site",
-    "fleet",
+    "cluster",  # one cluster: the accelerators that work together on one job
+    "site",  # one site or campus
+    "programme",  # a multi-site programme (Project Rainier, Stargate as a whole)
+    "fleet",  # a company's installed fleet
+    "pipeline",  # a company's pipeline of planned capacity
+
     "company",
     "industry",
     "national",
@@ -87,7 +90,46 @@ SCOPES = (
 STATUSES = ("reported", "announced plan", "estimate", "projection")
 CONFIDENCES = ("high", "medium", "low")
 LANGUAGES = ("fr", "en", "es", "de", "zh", "ja")
-SOURCE_KINDS = ("primary", "secondary")
+TIERS = ("primary", "record", "secondary", "weak")
+# What a power figure measures: the IT load, the whole facility, the grid supply, or on-site generation.
+POWER_MEASURES = ("it", "facility", "grid", "generation", "unspecified")
+# An accelerator count names its chip model (a chip_id of chips.csv) or one of these.
+CHIP_PLACEHOLDERS = ("mixed", "unknown")
+# A figure stated as current ("now", "has") with no date of its own takes its source's publication date.
+REF_DATE_BASES = ("publication",)
+# Which units each metric may use (the canonical units of the data dictionary).
+METRIC_UNITS = {
+    "accelerator_count": ("accelerators",),
+    "compute_capacity": ("H100e",),
+    "data_centre_power": ("MW",),
+    "electricity_use": ("TWh", "ratio"),
+    "power_capacity": ("MW",),
+    "power_reference": ("MW", "TWh", "ratio", "times"),
+    "investment": ("USD",),
+    "capital_expenditure": ("USD",),
+    "accelerator_unit_price": ("USD_per_accelerator",),
+    "training_cost": ("USD",),
+    "fundraising": ("USD",),
+    "public_funding": ("USD",),
+    "public_budget": ("USD",),
+    "market_value": ("USD",),
+    "bond_issue": ("USD",),
+    "startup_funding": ("USD",),
+    "accelerator_power": ("W",),
+    "server_power": ("kW",),
+    "rack_power": ("kW",),
+    "pue": ("ratio",),
+    "growth_rate": ("x_per_year", "percent_per_year", "months", "years"),
+    "cost_decline_rate": ("percent_per_year",),
+    "workforce_gap": ("people",),
+    "subscription_price": ("USD_per_month",),
+    "facility_count": ("facilities",),
+    "manufacturer_count": ("companies",),
+    "multiple": ("times",),
+    "training_compute": ("FLOP",),
+}
+# The years a figure may refer to: the ledger's first systems and the furthest published horizon.
+DATE_WINDOW = (2000, 2060)
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$"
 
@@ -99,8 +141,10 @@ SOURCE_COLUMNS = (
     "date_published",
     "date_note",
     "url",
+    "read_at",
+    "accessed",
     "language",
-    "kind",
+    "tier",
     "licence",
     "seed_file",
 )
@@ -111,13 +155,17 @@ FIGURE_COLUMNS = (
     "entity",
     "subject",
     "scope",
+    "system_id",
     "ref_date",
+    "ref_date_basis",
     "ref_date_note",
     "value",
     "low",
     "high",
     "unit",
     "unit_detail",
+    "chip",
+    "power_measure",
     "price_year",
     "status",
     "confidence",
@@ -130,6 +178,22 @@ FIGURE_COLUMNS = (
     "note",
 )
 NUMERIC_FIGURE_COLUMNS = ("value", "low", "high")
+CHIP_COLUMNS = (
+    "chip_id",
+    "vendor",
+    "model",
+    "year",
+    "dense_16bit_tflops",
+    "tdp_w",
+    "source_id",
+    "tflops_quote",
+    "tdp_source_id",
+    "tdp_quote",
+    "note",
+)
+NUMERIC_CHIP_COLUMNS = ("dense_16bit_tflops", "tdp_w")
+SYSTEM_COLUMNS = ("system_id", "name", "operator", "location", "scope", "note")
+SYSTEM_SCOPES = ("cluster", "site", "programme")
 
 
 @dataclass(frozen=True)
@@ -138,14 +202,18 @@ class Ledger:
 
     sources: pd.DataFrame
     figures: pd.DataFrame
+    chips: pd.DataFrame
+    systems: pd.DataFrame
+
+
+# What ``float()`` accepts, in plain ASCII and without ``_`` separators, infinities or NaN.
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _is_number(text: str) -> bool:
-    try:
-        number = float(text)
-    except ValueError:
+    if not _NUMBER.match(text):
         return False
-    return number == number and abs(number) != float("inf")
+    return abs(float(text)) != float("inf")
 
 
 def _number_or_empty(series: pd.Series) -> pd.Series:
@@ -171,20 +239,41 @@ def _vocabulary(name: str, allowed: tuple[str, ...], optional: bool = False) -> 
     )
 
 
-def _partial_date(name: str) -> pa.Column:
+def _in_window(text: str) -> bool:
+    return DATE_WINDOW[0] <= int(text[:4]) <= DATE_WINDOW[1]
+
+
+def _partial_date(name: str, full: bool = False, required: bool = False) -> pa.Column:
+    shape = "YYYY-MM-DD" if full else "YYYY, YYYY-MM or YYYY-MM-DD"
+
+    def holds(text: str) -> bool:
+        if text == "":
+            return not required
+        return is_partial_date(text) and (len(text) == 10 or not full) and _in_window(text)
+
     return pa.Column(
         str,
         pa.Check(
-            lambda s: s.map(lambda text: text == "" or is_partial_date(text)),
-            error="is not a date YYYY, YYYY-MM or YYYY-MM-DD",
+            lambda s: s.map(holds),
+            error=f"is not a date {shape} between {DATE_WINDOW[0]} and {DATE_WINDOW[1]}",
             name="partial_date",
         ),
         name=name,
     )
 
 
+def _slug(name: str, optional: bool = False, **kwargs) -> pa.Column:
+    pattern = f"^({SLUG_PATTERN[1:-1]})?$" if optional else SLUG_PATTERN
+    return pa.Column(str, pa.Check.str_matches(pattern, error="is not a slug [a-z0-9-]"), name=name, **kwargs)
+
+
+def _url(name: str, optional: bool = False) -> pa.Column:
+    pattern = f"^({URL_PATTERN[1:-1]})?$" if optional else URL_PATTERN
+    return pa.Column(str, pa.Check.str_matches(pattern, error="is not a well-formed http(s) URL"), name=name)
+
+
 def sources_schema(used_source_ids: set[str]) -> pa.DataFrameSchema:
-    """Schema of ``sources.csv``; ``used_source_ids`` are the ids the figures cite (every source is used)."""
+    """Schema of ``sources.csv``; ``used_source_ids`` are the ids the figures and chips cite (every source is used)."""
     return pa.DataFrameSchema(
         {
             "source_id": pa.Column(
@@ -193,7 +282,7 @@ def sources_schema(used_source_ids: set[str]) -> pa.DataFrameSchema:
                     pa.Check.str_matches(SLUG_PATTERN, error="is not a slug [a-z0-9-]"),
                     pa.Check(
                         lambda s: s.isin(used_source_ids),
-                        error="is not cited by any figure in figures.csv",
+                        error="is not cited by any figure in figures.csv or chip in chips.csv",
                         name="source_used",
                     ),
                 ],
@@ -205,9 +294,11 @@ def sources_schema(used_source_ids: set[str]) -> pa.DataFrameSchema:
             "author": _optional_text("author"),
             "date_published": _partial_date("date_published"),
             "date_note": _optional_text("date_note"),
-            "url": pa.Column(str, pa.Check.str_matches(URL_PATTERN, error="is not a well-formed http(s) URL")),
+            "url": _url("url"),
+            "read_at": _url("read_at", optional=True),
+            "accessed": _partial_date("accessed", full=True, required=True),
             "language": _vocabulary("language", LANGUAGES),
-            "kind": _vocabulary("kind", SOURCE_KINDS),
+            "tier": _vocabulary("tier", TIERS),
             "licence": _required_text("licence"),
             "seed_file": _optional_text("seed_file"),
         },
@@ -245,33 +336,79 @@ def _preferred_consistent(frame: pd.DataFrame) -> pd.Series:
     return ~(without_group | bad_group)
 
 
-def figures_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
-    """Schema of ``figures.csv``; ``known_source_ids`` are the ids in ``sources.csv``."""
+def _unit_fits_metric(frame: pd.DataFrame) -> pd.Series:
+    return frame.apply(lambda row: row["unit"] in METRIC_UNITS.get(row["metric"], (row["unit"],)), axis=1)
+
+
+def _chip_named(chip_ids: set[str]) -> Callable[[pd.DataFrame], pd.Series]:
+    known = chip_ids | set(CHIP_PLACEHOLDERS)
+
+    def holds(frame: pd.DataFrame) -> pd.Series:
+        named = frame["chip"] != ""
+        needed = frame["metric"] == "accelerator_count"
+        return (~named | frame["chip"].isin(known)) & (~needed | named)
+
+    return holds
+
+
+def _power_measure_named(frame: pd.DataFrame) -> pd.Series:
+    named = frame["power_measure"] != ""
+    needed = frame["metric"] == "data_centre_power"
+    allowed = frame["metric"].isin(("data_centre_power", "power_capacity", "power_reference"))
+    return (~needed | named) & (~named | allowed)
+
+
+def _date_basis_holds(dated_source_ids: set[str]) -> Callable[[pd.DataFrame], pd.Series]:
+    def holds(frame: pd.DataFrame) -> pd.Series:
+        inherited = frame["ref_date_basis"] == "publication"
+        return ~inherited | ((frame["ref_date"] == "") & frame["source_id"].isin(dated_source_ids))
+
+    return holds
+
+
+def figures_schema(
+    known_source_ids: set[str],
+    chip_ids: set[str] = frozenset(),
+    system_ids: set[str] = frozenset(),
+    dated_source_ids: set[str] = frozenset(),
+) -> pa.DataFrameSchema:
+    """Schema of ``figures.csv``, given the ids of ``sources.csv``, ``chips.csv`` and ``systems.csv`` and the
+    sources that show a publication date (for figures dated by their source)."""
     number = pa.Check(lambda s: s.map(_is_number), error="is not a number", name="number")
     optional_number = pa.Check(_number_or_empty, error="is not a number", name="number")
     return pa.DataFrameSchema(
         {
-            "figure_id": pa.Column(
-                str,
-                pa.Check.str_matches(SLUG_PATTERN, error="is not a slug [a-z0-9-]"),
-                unique=True,
-                report_duplicates="all",
-            ),
+            "figure_id": _slug("figure_id", unique=True, report_duplicates="all"),
             "category": _vocabulary("category", CATEGORIES),
             "metric": _vocabulary("metric", METRICS),
             "entity": _required_text("entity"),
             "subject": _required_text("subject"),
             "scope": _vocabulary("scope", SCOPES),
+            "system_id": pa.Column(
+                str,
+                pa.Check(
+                    lambda s: (s == "") | s.isin(system_ids),
+                    error="is not a system_id of systems.csv",
+                    name="system_known",
+                ),
+            ),
             "ref_date": _partial_date("ref_date"),
+            "ref_date_basis": _vocabulary("ref_date_basis", REF_DATE_BASES, optional=True),
             "ref_date_note": _optional_text("ref_date_note"),
             "value": pa.Column(str, number),
             "low": pa.Column(str, optional_number),
             "high": pa.Column(str, optional_number),
             "unit": _vocabulary("unit", UNITS),
             "unit_detail": _optional_text("unit_detail"),
+            "chip": _optional_text("chip"),
+            "power_measure": _vocabulary("power_measure", POWER_MEASURES, optional=True),
             "price_year": pa.Column(
                 str,
-                pa.Check.str_matches(r"^(\d{4})?$", error="is not a year YYYY"),
+                pa.Check(
+                    lambda s: s.map(lambda t: t == "" or (len(t) == 4 and t.isascii() and t.isdigit() and _in_window(t))),
+                    error=f"is not a year YYYY between {DATE_WINDOW[0]} and {DATE_WINDOW[1]}",
+                    name="price_year",
+                ),
             ),
             "status": _vocabulary("status", STATUSES),
             "confidence": _vocabulary("confidence", CONFIDENCES),
@@ -286,9 +423,7 @@ def figures_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
             "original_outlet": _optional_text("original_outlet"),
             "quote": _required_text("quote"),
             "quote_en": _required_text("quote_en"),
-            "quantity_id": pa.Column(
-                str, pa.Check.str_matches(r"^([a-z0-9]+(-[a-z0-9]+)*)?$", error="is not a slug [a-z0-9-]")
-            ),
+            "quantity_id": _slug("quantity_id", optional=True),
             "preferred": _vocabulary("preferred", ("true", "false"), optional=True),
             "note": _optional_text("note"),
         },
@@ -301,6 +436,26 @@ def figures_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
                 "with exactly one preferred=true",
                 name="preferred",
             ),
+            pa.Check(
+                _unit_fits_metric,
+                error="the unit does not fit the metric (schema.METRIC_UNITS lists the units of each metric)",
+                name="metric_unit",
+            ),
+            pa.Check(
+                _chip_named(set(chip_ids)),
+                error="an accelerator_count names its chip: a chip_id of chips.csv, 'mixed' or 'unknown'",
+                name="chip",
+            ),
+            pa.Check(
+                _power_measure_named,
+                error="a data_centre_power row says what it measures (power_measure); other metrics leave it empty",
+                name="power_measure",
+            ),
+            pa.Check(
+                _date_basis_holds(set(dated_source_ids)),
+                error="ref_date_basis 'publication' needs an empty ref_date and a source with a date_published",
+                name="ref_date_basis",
+            ),
         ],
         strict=True,
         ordered=True,
@@ -308,16 +463,72 @@ def figures_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
     )
 
 
-def read_text_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Read a CSV as text, checking its shape: every row has as many cells as the header."""
-    display = _display(path)
-    if not path.exists():
-        raise RawDataError([f"{display}: file is missing"])
-    text = path.read_text(encoding="utf-8")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
-        raise RawDataError([f"{display}: file is empty"])
-    header, body = rows[0], rows[1:]
+def chips_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
+    """Schema of ``chips.csv``: one row per accelerator model, from its vendor's spec sheet."""
+    positive = pa.Check(lambda s: s.map(lambda t: _is_number(t) and float(t) > 0), error="is not a positive number")
+    known = pa.Check(lambda s: s.isin(known_source_ids), error="is not a source_id of sources.csv")
+    return pa.DataFrameSchema(
+        {
+            "chip_id": pa.Column(
+                str,
+                [
+                    pa.Check.str_matches(SLUG_PATTERN, error="is not a slug [a-z0-9-]"),
+                    pa.Check(lambda s: ~s.isin(CHIP_PLACEHOLDERS), error="is reserved (mixed, unknown)"),
+                ],
+                unique=True,
+                report_duplicates="all",
+            ),
+            "vendor": _required_text("vendor"),
+            "model": _required_text("model"),
+            "year": pa.Column(
+                str,
+                pa.Check(
+                    lambda s: s.map(lambda t: len(t) == 4 and t.isascii() and t.isdigit() and _in_window(t)),
+                    error="is not a year YYYY",
+                ),
+            ),
+            "dense_16bit_tflops": pa.Column(str, positive),
+            "tdp_w": pa.Column(str, positive),
+            "source_id": pa.Column(str, known),
+            "tflops_quote": _required_text("tflops_quote"),
+            "tdp_source_id": pa.Column(
+                str,
+                pa.Check(lambda s: (s == "") | s.isin(known_source_ids), error="is not a source_id of sources.csv"),
+            ),
+            "tdp_quote": _required_text("tdp_quote"),
+            "note": _optional_text("note"),
+        },
+        strict=True,
+        ordered=True,
+        name="chips.csv",
+    )
+
+
+def systems_schema() -> pa.DataFrameSchema:
+    """Schema of ``systems.csv``: one row per physical cluster, site or programme that figures describe."""
+    return pa.DataFrameSchema(
+        {
+            "system_id": _slug("system_id", unique=True, report_duplicates="all"),
+            "name": _required_text("name"),
+            "operator": _required_text("operator"),
+            "location": _optional_text("location"),
+            "scope": _vocabulary("scope", SYSTEM_SCOPES),
+            "note": _optional_text("note"),
+        },
+        strict=True,
+        ordered=True,
+        name="systems.csv",
+    )
+
+
+def read_text_table(path: Path, columns: tuple[str, ...], needs_rows: bool = True) -> pd.DataFrame:
+    """Read a CSV as text through the reading layer, checking its shape: the header, and every row has as many
+    cells as the header. The frame keeps each row's line in the file (``attrs["lines"]``) for error messages."""
+    display = inputs.display(path)
+    try:
+        header, body = inputs.read_csv(path)
+    except InputFileError as error:
+        raise RawDataError([str(error)]) from None
     problems = []
     if tuple(header) != columns:
         missing = [c for c in columns if c not in header]
@@ -329,29 +540,37 @@ def read_text_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
             detail.append(f"unknown column(s) {', '.join(extra)}")
         if not detail:
             detail.append(f"columns out of order; expected {', '.join(columns)}")
-        problems.append(f"{display}: header: {'; '.join(detail)}")
-    for number, row in enumerate(body, start=2):
+        problems.append(f"{display}:1: header: {'; '.join(detail)}")
+    for line, row in body:
         if len(row) != len(header):
-            problems.append(f"{display}:{number}: has {len(row)} cells, the header has {len(header)}")
+            problems.append(f"{display}:{line}: has {len(row)} cells, the header has {len(header)}")
+    if not problems and needs_rows and not body:
+        problems.append(f"{display}: has a header but no rows")
     if problems:
         raise RawDataError(problems)
-    return pd.DataFrame(body, columns=header, dtype=str)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
+    frame = pd.DataFrame([row for _, row in body], columns=header, dtype=str)
+    if frame.empty:
+        frame = pd.DataFrame({column: pd.Series(dtype=str) for column in header})
+    frame.attrs["lines"] = [line for line, _ in body]
+    return frame
 
 
 # Table-wide checks and the fields they are about, for the error line.
-_TABLE_CHECK_FIELDS = {"bounds": "low/value/high", "non_negative": "value/low/high", "preferred": "preferred"}
+_TABLE_CHECK_FIELDS = {
+    "bounds": "low/value/high",
+    "non_negative": "value/low/high",
+    "preferred": "preferred",
+    "metric_unit": "metric/unit",
+    "chip": "metric/chip",
+    "power_measure": "metric/power_measure",
+    "ref_date_basis": "ref_date_basis/ref_date/source_id",
+}
 
 
 def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, path: Path, id_column: str) -> list[str]:
     """One line per problem: file, CSV line, row id, field, offending value, what is wrong."""
-    display = _display(path)
+    display = inputs.display(path)
+    lines_of = frame.attrs.get("lines") or [n + 2 for n in range(len(frame))]
     table_checks = {(check.error or check.name): check.name for check in errors.schema.checks}
     lines: list[str] = []
     for case in errors.failure_cases.to_dict("records"):
@@ -360,7 +579,7 @@ def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, path: Path, id_col
             lines.append(f"{display}: {column}: {check} ({case['failure_case']})")
             continue
         row = int(index)
-        where = f"{display}:{row + 2} [{id_column}={frame.at[row, id_column]}]"
+        where = f"{display}:{lines_of[row]} [{id_column}={frame.at[row, id_column]}]"
         if case["schema_context"] == "DataFrameSchema" and check in table_checks:
             fields = _TABLE_CHECK_FIELDS[table_checks[check]]
             values = "/".join(repr(frame.at[row, c]) for c in fields.split("/"))
@@ -373,33 +592,47 @@ def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, path: Path, id_col
 
 
 def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.FIGURES_CSV) -> Ledger:
-    """Validate both tables and return them typed; raise RawDataError listing every problem."""
+    """Validate the four tables of ``data/raw`` (``chips.csv`` and ``systems.csv`` sit beside ``sources.csv``) and
+    return them typed; raise RawDataError listing every problem."""
+    folder = Path(sources_path).parent
+    files = {
+        "sources": (Path(sources_path), SOURCE_COLUMNS, True),
+        "figures": (Path(figures_path), FIGURE_COLUMNS, True),
+        "chips": (folder / paths.CHIPS_CSV.name, CHIP_COLUMNS, False),
+        "systems": (folder / paths.SYSTEMS_CSV.name, SYSTEM_COLUMNS, False),
+    }
     problems: list[str] = []
-    sources = figures = None
-    for path, columns in ((sources_path, SOURCE_COLUMNS), (figures_path, FIGURE_COLUMNS)):
+    tables: dict[str, pd.DataFrame] = {}
+    for key, (path, columns, needs_rows) in files.items():
         try:
-            table = read_text_table(path, columns)
+            tables[key] = read_text_table(path, columns, needs_rows=needs_rows)
         except RawDataError as error:
             problems.extend(error.problems)
-            continue
-        if columns is SOURCE_COLUMNS:
-            sources = table
-        else:
-            figures = table
     if problems:
         raise RawDataError(problems)
-    assert sources is not None and figures is not None
-    for schema, frame, path, id_column in (
-        (sources_schema(set(figures["source_id"])), sources, sources_path, "source_id"),
-        (figures_schema(set(sources["source_id"])), figures, figures_path, "figure_id"),
-    ):
+    sources, figures, chips, systems = (tables[k] for k in ("sources", "figures", "chips", "systems"))
+    source_ids = set(sources["source_id"])
+    cited = set(figures["source_id"]) | set(chips["source_id"]) | set(chips["tdp_source_id"]) - {""}
+    dated = set(sources.loc[sources["date_published"] != "", "source_id"])
+    checks = (
+        (sources_schema(cited), "sources", "source_id"),
+        (figures_schema(source_ids, set(chips["chip_id"]), set(systems["system_id"]), dated), "figures", "figure_id"),
+        (chips_schema(source_ids), "chips", "chip_id"),
+        (systems_schema(), "systems", "system_id"),
+    )
+    for schema, key, id_column in checks:
         try:
-            schema.validate(frame, lazy=True)
+            schema.validate(tables[key], lazy=True)
         except SchemaErrors as errors:
-            problems.extend(_problems_from(errors, frame, path, id_column))
+            problems.extend(_problems_from(errors, tables[key], files[key][0], id_column))
     if problems:
         raise RawDataError(problems)
-    return Ledger(sources=_typed_sources(sources), figures=_typed_figures(figures))
+    return Ledger(
+        sources=_typed_sources(sources),
+        figures=_typed_figures(figures, sources),
+        chips=_typed_chips(chips),
+        systems=systems.sort_values("system_id", kind="stable").reset_index(drop=True),
+    )
 
 
 def _typed_sources(frame: pd.DataFrame) -> pd.DataFrame:
@@ -407,8 +640,21 @@ def _typed_sources(frame: pd.DataFrame) -> pd.DataFrame:
     return typed.sort_values("source_id", kind="stable").reset_index(drop=True)
 
 
-def _typed_figures(frame: pd.DataFrame) -> pd.DataFrame:
+def _typed_chips(frame: pd.DataFrame) -> pd.DataFrame:
     typed = frame.copy()
+    for column in NUMERIC_CHIP_COLUMNS:
+        typed[column] = pd.to_numeric(typed[column]).astype("float64")
+    typed["year"] = pd.to_numeric(typed["year"]).astype("Int64")
+    typed["tdp_source_id"] = typed["tdp_source_id"].where(typed["tdp_source_id"] != "", typed["source_id"])
+    return typed.sort_values("chip_id", kind="stable").reset_index(drop=True)
+
+
+def _typed_figures(frame: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    typed = frame.copy()
+    published = sources.set_index("source_id")["date_published"]
+    inherited = typed["ref_date_basis"] == "publication"
+    typed.loc[inherited, "ref_date"] = typed.loc[inherited, "source_id"].map(published)
+    typed["ref_date_inherited"] = inherited
     for column in NUMERIC_FIGURE_COLUMNS:
         typed[column] = pd.to_numeric(typed[column].replace("", None)).astype("float64")
     typed["price_year"] = pd.to_numeric(typed["price_year"].replace("", None)).astype("Int64")
@@ -429,6 +675,7 @@ __all__ = [
     "RawDataError",
     "SCOPES",
     "SOURCE_COLUMNS",
+    "TIERS",
     "STATUSES",
     "UNITS",
     "validate",
