@@ -4,7 +4,6 @@ Book 1, warnings as errors)."""
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 from pathlib import Path
@@ -14,7 +13,19 @@ import nbformat
 import pandas as pd
 import yaml
 
-from compute_ledger import book_build, chapters, charts, citation, datapackage, key_numbers, params, paths, report
+from compute_ledger import (
+    book_build,
+    chapters,
+    charts,
+    citation,
+    datapackage,
+    escape,
+    inputs,
+    key_numbers,
+    params,
+    paths,
+    report,
+)
 
 
 def build_site(
@@ -50,7 +61,7 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     # The published catalogue, exactly as data/processed holds it (the run wrote it after the notebooks).
     catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
     folder.write_text("key_numbers.md", key_numbers_page(catalogue))
-    folder.write_text("changelog.md", paths.DATA_CHANGELOG.read_text(encoding="utf-8"))
+    folder.write_text("changelog.md", inputs.read_text(paths.DATA_CHANGELOG))
     folder.write_text("parameters.md", parameters_page(manifest))
     folder.write_text("run.md", run_page(manifest))
     folder.copy_tree(processed.exports, f"_extra/{charts.EXPORTS_URL}")
@@ -58,12 +69,12 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     for path in (processed.key_numbers_csv, processed.key_numbers_json, processed.datapackage):
         folder.write(f"_extra/data/{path.name}", path.read_bytes())
     folder.write(f"_extra/{charts.VENDOR_BUNDLE}", vendor_bundle.read_bytes())
-    config = yaml.safe_load((paths.BOOK / "_config.yml").read_text(encoding="utf-8"))
+    config = inputs.read_yaml(paths.BOOK / "_config.yml")
     edition = citation.edition()
     config["html"]["extra_footer"] = (
-        f'<p class="cl-edition">{html.escape(edition.title)} — edition {edition.version} ({edition.date}). '
-        f"Code: {html.escape(edition.licence)} licence; the project's own data: CC BY 4.0; quotes belong to their "
-        f"authors and are attributed. Cite: {html.escape(citation.book_citation())}</p>"
+        f'<p class="cl-edition">{escape.html_text(edition.title)} — edition {edition.version} ({edition.date}). '
+        f"Code: {escape.html_text(edition.licence)} licence; the project's own data: CC BY 4.0; quotes belong to their "
+        f"authors and are attributed. Cite: {escape.html_text(citation.book_citation())}</p>"
     )
     folder.write_text("_config.yml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     folder.remove_others()
@@ -99,9 +110,9 @@ def toc_text() -> str:
     return yaml.safe_dump(toc, sort_keys=False)
 
 
-def _md_cell(value: object) -> str:
-    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+def _figure_link(figure_id: str) -> str:
+    """A link to a figure's anchor on the Sources page, showing its id."""
+    return f'<a href="sources.html#figure-{escape.html_text(figure_id)}"><code>{escape.html_text(figure_id)}</code></a>'
 
 
 def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
@@ -125,37 +136,38 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
         date = source.date_published or "date not shown" + (f" ({source.date_note})" if source.date_note else "")
         lines += [
             f"(source-{source.source_id})=",
-            f"## {_md_cell(source.title)}",
+            f"## {escape.md_text(source.title)}",
             "",
-            f"**{_md_cell(source.publisher)}**"
-            + (f", {_md_cell(source.author)}" if source.author else "")
-            + f" · {_md_cell(date)} · {source.tier} source · language: {source.language}"
-            + (f" · seed file `{source.seed_file}`" if source.seed_file else ""),
+            f"**{escape.md_text(source.publisher)}**"
+            + (f", {escape.md_text(source.author)}" if source.author else "")
+            + f" · {escape.md_text(date)} · {escape.md_text(source.tier)} source · language: "
+            + escape.md_text(source.language)
+            + (f" · seed file {escape.md_text(source.seed_file)}" if source.seed_file else ""),
             "",
-            f"<{source.url}>",
+            escape.link(source.url, source.url),
             "",
-            f"Terms: {_md_cell(source.licence)}. Source id: `{source.source_id}`.",
+            f"Terms: {escape.md_text(source.licence)}. Source id: `{source.source_id}`.",
             "",
         ]
         for figure in backed:
             value = report.quantity_with_range(figure.value, figure.low, figure.high, figure.unit)
-            outlet = f" · reported by {figure.original_outlet}" if figure.original_outlet else ""
+            outlet = f" · reported by {escape.md_text(figure.original_outlet)}" if figure.original_outlet else ""
             lines += [
                 f"(figure-{figure.figure_id})=",
                 f"### `{figure.figure_id}`",
                 "",
-                f"{_md_cell(figure.subject)}: **{_md_cell(value)}**"
-                + (f" ({_md_cell(figure.unit_detail)})" if figure.unit_detail else "")
-                + f" · refers to {figure.ref_date or 'an unknown date'} · {figure.status} · confidence "
-                f"{figure.confidence}{outlet}",
+                f"{escape.md_text(figure.subject)}: **{escape.md_text(value)}**"
+                + (f" ({escape.md_text(figure.unit_detail)})" if figure.unit_detail else "")
+                + f" · refers to {escape.md_text(figure.ref_date or 'an unknown date')} · "
+                f"{escape.md_text(figure.status)} · confidence {escape.md_text(figure.confidence)}{outlet}",
                 "",
-                f"> {_md_cell(figure.quote)}",
+                f"> {escape.md_text(figure.quote)}",
                 "",
             ]
             if figure.quote_en != figure.quote:
-                lines += [f"English: “{_md_cell(figure.quote_en)}”", ""]
+                lines += [f"English: “{escape.md_text(figure.quote_en)}”", ""]
             if figure.note:
-                lines += [f"Note: {_md_cell(figure.note)}", ""]
+                lines += [f"Note: {escape.md_text(figure.note)}", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -181,24 +193,27 @@ def key_numbers_page(catalogue) -> str:
         for row in rows.itertuples():
             anchor = key_numbers.anchor(row.id)
             value = report.quantity(row.value, row.unit)
-            inputs = ", ".join(
-                f'<a href="sources.html#figure-{html.escape(i)}"><code>{html.escape(i)}</code></a>' for i in row.inputs
-            )
+            from_figures = ", ".join(_figure_link(i) for i in row.inputs) or "none"
+            checked = ", ".join(_figure_link(i) for i in row.checked)
             used = ", ".join(
-                f"<code>{html.escape(k)}</code> = {html.escape(str(v))}" for k, v in row.parameters.items()
+                f"<code>{escape.html_text(k)}</code> = {escape.html_text(str(v))}" for k, v in row.parameters.items()
             )
             cite = (
                 f"{e.authors} ({e.date[:4]}). {e.title}, edition {e.version} ({e.date}), key number {row.id}. "
                 f"{citation.page_url('key_numbers', anchor)}"
             )
+            details = (
+                f"<p><em>From:</em> {from_figures}</p>"
+                + (f"<p><em>Checks:</em> {checked}</p>" if checked else "")
+                + f"<p><em>Parameters</em> (<code>{escape.html_text(row.parameter_set)}</code>): "
+                f"{used or 'none used'}</p><p><em>Cite:</em> {escape.html_text(cite)}</p>"
+            )
             body.append(
                 f'<tr id="{anchor}"><td><a class="cl-anchor" href="#{anchor}">'
-                f"<code>{html.escape(row.id)}</code></a></td>"
-                f"<td><strong>{html.escape(value)}</strong></td>"
-                f"<td>{html.escape(row.description)}.<br><em>How:</em> {html.escape(row.method)}."
-                f"<details><summary>Inputs, parameters, citation</summary><p><em>From:</em> {inputs or 'none'}</p>"
-                f"<p><em>Parameters</em> (<code>{html.escape(row.parameter_set)}</code>): {used or 'none used'}</p>"
-                f"<p><em>Cite:</em> {html.escape(cite)}</p></details></td></tr>"
+                f"<code>{escape.html_text(row.id)}</code></a></td>"
+                f"<td><strong>{escape.html_text(value)}</strong></td>"
+                f"<td>{escape.html_text(row.description)}.<br><em>How:</em> {escape.html_text(row.method)}."
+                f"<details><summary>Inputs, parameters, citation</summary>{details}</details></td></tr>"
             )
         lines += [
             f"## {chapter.number}. {chapter.title}",
@@ -223,14 +238,14 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
     for f in figures.itertuples():
         value = report.quantity_with_range(f.value, f.low, f.high, f.unit)
         cells = [
-            f'<a href="sources.html#figure-{f.figure_id}"><code>{html.escape(f.figure_id)}</code></a>',
-            html.escape(f.subject),
-            f'<span data-sort="{f.value!r}">{html.escape(value)}</span>',
-            html.escape(f.ref_date or "unknown"),
-            html.escape(f.status),
-            html.escape(f.confidence),
-            html.escape(f.quote),
-            f'<a href="{html.escape(f.url)}">{html.escape(f.publisher)}</a>',
+            _figure_link(f.figure_id),
+            escape.html_text(f.subject),
+            f'<span data-sort="{escape.html_text(repr(f.value))}">{escape.html_text(value)}</span>',
+            escape.html_text(f.ref_date or "unknown"),
+            escape.html_text(f.status),
+            escape.html_text(f.confidence),
+            escape.html_text(f.quote),
+            escape.link(f.url, f.publisher),
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f'<th scope="col"><button type="button">{c}</button></th>' for c in DATA_COLUMNS)
@@ -286,7 +301,7 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         "| column | meaning |",
         "|---|---|",
     ]
-    lines += [f"| `{name}` | {_md_cell(meaning)} |" for name, meaning in dictionary.items()]
+    lines += [f"| `{name}` | {escape.md_text(meaning)} |" for name, meaning in dictionary.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -307,13 +322,19 @@ def parameters_page(manifest: dict) -> str:
         uncertainty = f"{spec.uncertainty[0]:g} to {spec.uncertainty[1]:g}" if spec.uncertainty else ""
         value = values.get(spec.name)
         lines.append(
-            f"| `{spec.name}` | {_md_cell('empty' if value is None else value)} | "
-            f"{_md_cell('empty' if spec.default is None else spec.default)} | {_md_cell(spec.unit)} | "
-            f"{_md_cell(spec.allowed)} | {uncertainty} | {_md_cell(spec.source)} |"
+            f"| `{spec.name}` | {escape.md_text('empty' if value is None else value)} | "
+            f"{escape.md_text('empty' if spec.default is None else spec.default)} | {escape.md_text(spec.unit)} | "
+            f"{escape.md_text(spec.allowed)} | {uncertainty} | {escape.md_text(spec.source)} |"
         )
     lines += ["", "## Definitions", ""]
     for spec in params.specs():
-        lines += [f"(param-{spec.name.replace('_', '-')})=", f"### `{spec.name}`", "", _md_cell(spec.description), ""]
+        lines += [
+            f"(param-{spec.name.replace('_', '-')})=",
+            f"### `{spec.name}`",
+            "",
+            escape.md_text(spec.description),
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -329,7 +350,8 @@ def run_page(manifest: dict) -> str:
         "",
         f"- git commit: `{identity['git_commit']}`",
         f"- code hash: `{identity['code_hash'][:16]}`",
-        f"- parameters differing from the defaults: {_md_cell(json.dumps(manifest['parameter_changes'])) or 'none'}",
+        "- parameters differing from the defaults: "
+        + (escape.md_text(json.dumps(manifest["parameter_changes"])) or "none"),
         "",
         "## Inputs",
         "",

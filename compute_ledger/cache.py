@@ -29,8 +29,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from compute_ledger import chapters, params, paths
-from compute_ledger.errors import RunBusyError
+from compute_ledger import chapters, inputs, params, paths
+from compute_ledger.errors import InputFileError, RunBusyError
 
 PACKAGES = (
     "jupyter-book",
@@ -101,13 +101,24 @@ def declared_parameters(notebook: Path) -> list[str]:
 
     Read with ``ast`` rather than papermill, which takes most of a second to import.
     """
-    content = json.loads(notebook.read_text(encoding="utf-8"))
-    for cell in content["cells"]:
+    content = inputs.read_json(notebook)
+    cells = content.get("cells") if isinstance(content, dict) else None
+    if not isinstance(cells, list):
+        raise InputFileError(f"{inputs.display(notebook)}: not a notebook (no list of cells)")
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or "source" not in cell:
+            raise InputFileError(f"{inputs.display(notebook)}: cell {number} is not a notebook cell")
         if "parameters" not in cell.get("metadata", {}).get("tags", []):
             continue
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         names = []
-        for statement in ast.parse(source).body:
+        try:
+            statements = ast.parse(source).body
+        except SyntaxError as error:
+            raise InputFileError(
+                f"{inputs.display(notebook)}: cell {number} (parameters), line {error.lineno}: {error.msg}"
+            ) from None
+        for statement in statements:
             if isinstance(statement, ast.Assign):
                 names += [target.id for target in statement.targets if isinstance(target, ast.Name)]
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
@@ -204,9 +215,18 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
     )
 
 
+# The descriptor of the held lock, so that a forked worker can drop its copy (see drop_inherited_lock).
+_LOCK_FD: int | None = None
+
+
 @contextmanager
 def run_lock(wait: bool) -> Iterator[None]:
-    """One run at a time: a second run waits (``wait``) or stops with a clear message."""
+    """One run at a time: a second run waits (``wait``) or stops with a clear message.
+
+    The lock is a kernel ``flock``: it dies with the process that holds it. Forked workers drop their copy of the
+    descriptor at start (``drop_inherited_lock``) and other child processes never get it (close-on-exec), so a killed
+    run cannot leave the lock held by its leftovers."""
+    global _LOCK_FD
     paths.WORK.mkdir(parents=True, exist_ok=True)
     with open(paths.LOCK_FILE, "a+") as handle:
         try:
@@ -222,12 +242,25 @@ def run_lock(wait: bool) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        _LOCK_FD = handle.fileno()
         try:
             yield
         finally:
+            _LOCK_FD = None
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def drop_inherited_lock() -> None:
+    """In a forked child: close its copy of the lock's descriptor (without unlocking: the parent holds it)."""
+    global _LOCK_FD
+    if _LOCK_FD is not None:
+        try:
+            os.close(_LOCK_FD)
+        except OSError:
+            pass
+        _LOCK_FD = None
 
 
 def read_manifest(path: Path) -> dict:

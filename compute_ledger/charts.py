@@ -8,7 +8,6 @@ resolved from Sphinx's ``data-content_root`` attribute, so it works at any page 
 
 from __future__ import annotations
 
-import html
 import json
 import textwrap
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from compute_ledger import citation
+from compute_ledger import citation, escape
 
 VEGA_LITE_VERSION = "6.4"  # pinned with altair 6.3 (its SCHEMA_VERSION v6.4.x)
 VENDOR_BUNDLE = "_vendor/vega-bundle.js"
@@ -47,7 +46,10 @@ _LOADER = """
   window.__computeLedgerVega
     .then(function () { return vegaEmbed(el, spec, {actions: false, renderer: "svg"}); })
     .catch(function (error) {
-      el.innerHTML = '<p class="cl-chart-error">This chart could not be drawn: ' + error + '</p>';
+      var message = document.createElement("p");
+      message.className = "cl-chart-error";
+      message.textContent = "This chart could not be drawn: " + error;
+      el.replaceChildren(message);
       console.error(error);
     });
 })();
@@ -93,23 +95,23 @@ class PublishedChart:
         cite_text = citation.figure_citation(self.chapter, anchor, f"Figure {self.number}: {self.title}")
         bibtex = citation.figure_bibtex(self.chapter, anchor, self.chart_id, f"Figure {self.number}: {self.title}")
         links = " · ".join(
-            f'<a class="cl-download" href="{html.escape(url)}" download>{label}</a>'
+            f'<a class="cl-download" href="{escape.html_text(url)}" download>{label}</a>'
             for label, url in self.exports.items()
         )
         script = _LOADER % {
-            "div_id": json.dumps(div_id),
-            "spec": json.dumps(self.spec, sort_keys=True),
-            "bundle": json.dumps(VENDOR_BUNDLE),
+            "div_id": escape.script_json(div_id),
+            "spec": escape.script_json(self.spec, sort_keys=True),
+            "bundle": escape.script_json(VENDOR_BUNDLE),
         }
         return (
             f'<figure class="cl-figure" id="{anchor}">'
-            f'<div id="{div_id}" class="cl-chart" role="img" aria-label="{html.escape(self.description)}"></div>'
+            f'<div id="{div_id}" class="cl-chart" role="img" aria-label="{escape.html_text(self.description)}"></div>'
             f'<figcaption><a class="cl-anchor" href="#{anchor}">Figure {self.number}.</a> '
-            f"<strong>{html.escape(self.title)}.</strong> {html.escape(self.caption)} "
-            f'<span class="cl-source">Source: {html.escape(self.source_line)}</span>'
+            f"<strong>{escape.html_text(self.title)}.</strong> {escape.html_text(self.caption)} "
+            f'<span class="cl-source">Source: {escape.html_text(self.source_line)}</span>'
             f'<span class="cl-links">Data and image: {links}</span>'
             f'<details class="cl-cite"><summary>Cite this figure</summary>'
-            f"<p>{html.escape(cite_text)}</p><pre>{html.escape(bibtex)}</pre></details>"
+            f"<p>{escape.html_text(cite_text)}</p><pre>{escape.html_text(bibtex)}</pre></details>"
             f"</figcaption></figure><script>{script}</script>"
         )
 

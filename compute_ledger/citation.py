@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
-
-from compute_ledger import paths
+from compute_ledger import inputs, paths
+from compute_ledger.errors import InputFileError
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,9 @@ class Edition:
 
 @cache
 def edition() -> Edition:
-    content = yaml.safe_load(paths.CITATION_CFF.read_text(encoding="utf-8"))
+    content = inputs.read_yaml(paths.CITATION_CFF)
+    if not isinstance(content, dict):
+        raise InputFileError(f"{inputs.display(paths.CITATION_CFF)}: expected a mapping of CFF keys")
     authors = ", ".join(
         a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()
         for a in content.get("authors", [])

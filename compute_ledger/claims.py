@@ -14,7 +14,6 @@ Unchecked claims read "cannot be checked". The arithmetic is spelled out with th
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ import duckdb
 import pandas as pd
 from IPython.display import HTML
 
-from compute_ledger import params, report
+from compute_ledger import escape, params, report
 
 AT_LEAST = "at least"
 ABOUT = "about"
@@ -421,6 +420,11 @@ CLAIMS = (
 )
 
 
+def ids(joined: str) -> list[str]:
+    """The figure ids of a claims-table cell ("a, b"), as a list (empty for an empty cell)."""
+    return [i for i in joined.split(", ") if i]
+
+
 def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameters) -> pd.DataFrame:
     """Every claim with its evidence and verdict, at this run's parameters."""
     rows = connection.execute("SELECT * FROM figures_sourced").df()
@@ -450,6 +454,8 @@ def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameter
                 "arithmetic": "",
                 "caveat": seed_row["note"],
                 "inputs": "",
+                "evidence": "",
+                "checked": claim.figure_id,
             }
         else:
             try:
@@ -465,6 +471,11 @@ def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameter
                 "arithmetic": evidence.arithmetic,
                 "caveat": evidence.caveat,
                 "inputs": ", ".join(evidence.inputs),
+                # What the recomputed number rests on, apart from the seeds' own figures, which it checks.
+                "evidence": ", ".join(i for i in evidence.inputs if not values[i]["seed_file"]),
+                "checked": ", ".join(
+                    dict.fromkeys([claim.figure_id, *(i for i in evidence.inputs if values[i]["seed_file"])])
+                ),
             }
         row["verdict"] = verdict(
             claim.test,
@@ -516,20 +527,20 @@ def html_table(table: pd.DataFrame) -> HTML:
     """The claims as readers see them: one row each, with an anchor (``claim-<id>``) to cite it."""
     rows = []
     for row in table.itertuples():
-        quote = html.escape(row.quote) + (
-            f"<br><em>{html.escape(row.quote_en)}</em>" if row.quote_en != row.quote else ""
+        quote = escape.html_text(row.quote) + (
+            f"<br><em>{escape.html_text(row.quote_en)}</em>" if row.quote_en != row.quote else ""
         )
         figures = ", ".join(
-            f'<a href="sources.html#figure-{html.escape(i)}"><code>{html.escape(i)}</code></a>'
+            f'<a href="sources.html#figure-{escape.html_text(i)}"><code>{escape.html_text(i)}</code></a>'
             for i in [row.figure_id, *[i for i in row.inputs.split(", ") if i]]
         )
         verdict_class = "cl-verdict-" + row.verdict_group.replace(" ", "-")
         rows.append(
             f'<tr id="claim-{row.claim_id}"><td><a class="cl-anchor" href="#claim-{row.claim_id}">'
-            f"<strong>{html.escape(row.says)}</strong></a><br>seed {row.seed}: “{quote}”</td>"
-            f"<td>{html.escape(row.compared)}<br><code>{html.escape(row.arithmetic) or '—'}</code></td>"
-            f'<td><span class="cl-verdict {verdict_class}">{html.escape(row.verdict)}</span><br>'
-            f"{html.escape(row.caveat)}<br><small>Figures: {figures}</small></td></tr>"
+            f"<strong>{escape.html_text(row.says)}</strong></a><br>seed {row.seed}: “{quote}”</td>"
+            f"<td>{escape.html_text(row.compared)}<br><code>{escape.html_text(row.arithmetic) or '—'}</code></td>"
+            f'<td><span class="cl-verdict {verdict_class}">{escape.html_text(row.verdict)}</span><br>'
+            f"{escape.html_text(row.caveat)}<br><small>Figures: {figures}</small></td></tr>"
         )
     return HTML(
         '<div class="cl-table-wrap" id="tbl-claims"><table class="cl-table cl-claims">'

@@ -6,15 +6,32 @@ Imports stay light (no pandas, papermill or Sphinx): a run with nothing changed 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
-from compute_ledger import errors, params, run
+from compute_ledger import errors, params, paths, run
 
 EXIT_BAD_INPUT = 2
 EXIT_STEP_FAILED = 1
 EXIT_BUSY = 3
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM
+
+
+def _positive_seconds(text: str) -> int:
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the cell timeout must be a positive number of seconds")
+    return seconds
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM is handled like Ctrl-C: the run stops, cleans up, and keeps the previous outputs."""
+    raise errors.Terminated()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,7 +62,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-run every step, ignoring the cache")
     p.add_argument("--wait", action="store_true", help="if another run is going, wait for it instead of stopping")
     p.add_argument(
-        "--cell-timeout", type=int, default=600, metavar="SECONDS", help="longest a notebook cell may run (default 600)"
+        "--cell-timeout",
+        type=_positive_seconds,
+        default=600,
+        metavar="SECONDS",
+        help="longest a notebook cell may run (default 600)",
     )
     p.add_argument("--no-book", action="store_true", help="stop after the notebooks (no site build)")
     return p
@@ -56,7 +77,7 @@ def parameters_from(args: argparse.Namespace, scenarios: list[str] | None = None
     layers, origins = [], []
     for name in args.scenarios if scenarios is None else scenarios:
         layers.append(params.read_scenario(name))
-        origins.append(f"scenario {name}")
+        origins.append(f"scenario {name} ({params.scenario_path(name).relative_to(paths.ROOT)})")
     if args.params_file:
         layers.append(params.read_parameter_file(args.params_file))
         origins.append(str(args.params_file))
@@ -70,6 +91,7 @@ def parameters_from(args: argparse.Namespace, scenarios: list[str] | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     args = parser().parse_args(argv)
     if args.list_params:
         print(params.format_table())
@@ -79,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         # Each scenario shown side by side: its file, then the reader's own --params and --set on top.
         names = args.scenarios or params.available_scenarios()
         scenario_parameters = {name: parameters_from(args, scenarios=[name]) for name in names}
-    except params.ParameterError as error:
+    except (params.ParameterError, errors.InputFileError) as error:
         print(f"error: {error}\nNothing was run.", file=sys.stderr)
         return EXIT_BAD_INPUT
     options = run.RunOptions(
@@ -92,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         run.run(options)
-    except errors.RawDataError as error:
+    except (errors.RawDataError, errors.InputFileError, errors.EvidenceError) as error:
         print(f"error: {error}\nNothing was written; data/processed and the book are as they were.", file=sys.stderr)
         return EXIT_BAD_INPUT
     except errors.RunBusyError as error:
@@ -101,9 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     except (errors.NotebookError, errors.BookError) as error:
         print(f"error: {error}\nThe previous data/processed and book/_build/html are kept.", file=sys.stderr)
         return EXIT_STEP_FAILED
-    except KeyboardInterrupt:
-        print("interrupted: the previous data/processed and book/_build/html are kept.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        terminated = isinstance(interrupt, errors.Terminated)
+        print(
+            f"{'terminated' if terminated else 'interrupted'}: the previous data/processed and book/_build/html "
+            "are kept.",
+            file=sys.stderr,
+        )
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except OSError as error:
         print(f"error: {error}\nThe previous data/processed and book/_build/html are kept.", file=sys.stderr)
         return EXIT_STEP_FAILED

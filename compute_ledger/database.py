@@ -13,20 +13,30 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from compute_ledger import units
+
 if TYPE_CHECKING:  # the chapters import this module; they need not load pandera
     from compute_ledger.schema import Ledger
+
+# Where a series, a fit, a key number or a projection base may draw from: no row on a weak source, and only one
+# cluster or one site (never a programme, a fleet or a pipeline). The one gate: every series view reads this one.
+SERIES_TIERS = ("primary", "record", "secondary")
+SINGLE_SYSTEM_SCOPES = ("training_run", "cluster", "site")
 
 # Views the chapters read. One place: chapters query these names, never the raw columns' logic.
 VIEWS = {
     "figures_sourced": """
-        SELECT f.*, s.title AS source_title, s.publisher, s.author, s.date_published, s.url,
-               s.language, s.tier AS source_tier, s.accessed AS source_accessed, s.read_at, s.seed_file
+        SELECT f.*, s.title AS source_title, s.publisher, s.author, s.date_published, s.url, s.read_at,
+               s.accessed AS source_accessed, s.language, s.tier AS source_tier, s.seed_file
         FROM figures f JOIN sources s USING (source_id)
     """,
-    "accelerator_counts": """
+    "series_eligible": f"""
         SELECT * FROM figures_sourced
-        WHERE metric = 'accelerator_count' AND scope IN ('training_run', 'cluster', 'site')
-          AND category <> 'published_trend'
+        WHERE source_tier IN {SERIES_TIERS} AND category <> 'published_trend'
+    """,
+    "accelerator_counts": f"""
+        SELECT * FROM series_eligible
+        WHERE metric = 'accelerator_count' AND scope IN {SINGLE_SYSTEM_SCOPES}
     """,
     "largest_cluster_by_year": """
         SELECT * FROM (
@@ -36,9 +46,18 @@ VIEWS = {
               AND coalesce(preferred, true)
         ) WHERE rank_in_year = 1
     """,
-    "site_power": """
-        SELECT * FROM figures_sourced WHERE metric = 'data_centre_power' AND unit = 'MW'
-          AND category <> 'published_trend'
+    "site_power": f"""
+        SELECT * FROM series_eligible WHERE metric = 'data_centre_power' AND unit = 'MW'
+          AND scope IN {SINGLE_SYSTEM_SCOPES} AND power_measure <> 'generation'
+    """,
+    # Rows a dated series would take but for their missing date: listed by the checks chapter, never dropped
+    # without notice.
+    "undated_series_rows": f"""
+        SELECT * FROM series_eligible
+        WHERE (ref_date IS NULL OR ref_date = '')
+          AND (metric = 'accelerator_count' AND scope IN {SINGLE_SYSTEM_SCOPES}
+               OR metric = 'data_centre_power' AND scope IN {SINGLE_SYSTEM_SCOPES} AND power_measure <> 'generation'
+               OR metric = 'capital_expenditure')
     """,
     "money": """
         SELECT * FROM figures_sourced WHERE category = 'money' OR unit IN ('USD', 'USD_per_accelerator')
@@ -53,7 +72,7 @@ VIEWS = {
     """,
 }
 
-EXPORTED = ("sources", "figures", "figures_sourced", "largest_cluster_by_year", "disagreements")
+EXPORTED = ("sources", "figures", "chips", "systems", "figures_sourced", "largest_cluster_by_year", "disagreements")
 
 
 def build_database(ledger: Ledger, database_path: Path) -> None:
@@ -65,9 +84,13 @@ def build_database(ledger: Ledger, database_path: Path) -> None:
     connection = duckdb.connect(str(temporary))
     try:
         sources = ledger.sources  # noqa: F841 (read by DuckDB's replacement scan)
-        figures = ledger.figures  # noqa: F841
+        figures = pd.concat([ledger.figures, units.equivalents(ledger.figures, ledger.chips)], axis=1)  # noqa: F841
+        chips = ledger.chips.assign(h100e_per_chip=units.ratios(ledger.chips).to_numpy())  # noqa: F841
+        systems = ledger.systems  # noqa: F841
         connection.execute("CREATE TABLE sources AS SELECT * FROM sources ORDER BY source_id")
         connection.execute("CREATE TABLE figures AS SELECT * FROM figures ORDER BY figure_id")
+        connection.execute("CREATE TABLE chips AS SELECT * FROM chips ORDER BY chip_id")
+        connection.execute("CREATE TABLE systems AS SELECT * FROM systems ORDER BY system_id")
         for name, query in VIEWS.items():
             connection.execute(f"CREATE VIEW {name} AS {query}")
         connection.execute("CHECKPOINT")
@@ -83,7 +106,7 @@ def export_tables(database_path: Path, tables_dir: Path) -> list[Path]:
     with duckdb.connect(str(database_path), read_only=True) as connection:
         for name in EXPORTED:
             frame = connection.execute(f"SELECT * FROM {name}").df()
-            key = "figure_id" if "figure_id" in frame.columns else "source_id"
+            key = next(k for k in ("figure_id", "chip_id", "system_id", "source_id") if k in frame.columns)
             frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
             csv_path = tables_dir / f"{name}.csv"
             parquet_path = tables_dir / f"{name}.parquet"

@@ -19,13 +19,23 @@ DERIVED_COLUMNS = {
     "ref_year": "the year of the reference date",
     "date_precision": "how precise the reference date is: day, month, year or unknown",
     "source_title": "title of the source (from sources.csv)",
-    "source_kind": "primary or secondary source (from sources.csv)",
+    "source_tier": "the source's tier: primary, record, secondary or weak (from sources.csv)",
+    "source_accessed": "the date the source was read (from sources.csv)",
+    "ref_date_inherited": "true when ref_date is the source's publication date (the figure is stated as current)",
     "rank_in_year": "rank of the figure among the year's counts (1 = largest)",
     "chapter": "chapter of the book the number appears in",
     "id": "stable id of the key number: chapter.name",
     "description": "what the number is",
     "method": "how it was computed",
     "inputs": "figure ids of data/raw/figures.csv the number is computed from (space-separated in the CSV)",
+    "checked": "figure ids the number tests or counts without resting on them (a seed claim it checks)",
+    "h100e": "the count in H100-equivalents (dense 16-bit TFLOPS over the H100's, from chips.csv; see units.py)",
+    "h100e_low": "low end of the H100-equivalents (the count's low, or the slowest chip an unknown mix may be)",
+    "h100e_high": "high end of the H100-equivalents (the count's high, or the fastest chip an unknown mix may be)",
+    "chip_power_mw": "the accelerators' own power, count x TDP, MW (no servers, network or cooling)",
+    "chip_power_mw_low": "low end of the chip power",
+    "chip_power_mw_high": "high end of the chip power",
+    "h100e_per_chip": "H100-equivalents of one chip of this model",
     "parameter_set": "'defaults', or 'custom-' and a hash of the parameters changed for the run",
     "parameters": "the run's values of the parameters the chapter uses (JSON)",
     "edition": "edition of the book (CITATION.cff)",
@@ -57,7 +67,7 @@ def column_dictionary(readme_text: str | None = None) -> dict[str, str]:
             continue
         meaning = match["meaning"].strip()
         for name in re.findall(r"`([a-z_]+)`", match["names"]):
-            dictionary[name] = meaning
+            dictionary.setdefault(name, meaning)  # the first table that defines a column (figures, sources)
     return dictionary
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 PARTIAL_DATE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
-_PARTIAL_DATE = re.compile(PARTIAL_DATE_PATTERN)
+_PARTIAL_DATE = re.compile(PARTIAL_DATE_PATTERN, re.ASCII)
 
 
 def is_partial_date(text: str) -> bool:

@@ -12,6 +12,14 @@ class RawDataError(Exception):
         super().__init__(f"{len(problems)} problem(s) in data/raw:\n" + "\n".join(problems))
 
 
+class EvidenceError(Exception):
+    """A headline number rests on a row the evidence rules exclude (a weak source). ``problems``: one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} key number problem(s):\n" + "\n".join(problems))
+
+
 class InputFileError(Exception):
     """An input file could not be opened, decoded or parsed; the message is one line naming it."""
 
@@ -26,3 +34,7 @@ class BookError(Exception):
 
 class RunBusyError(Exception):
     """Another run holds the lock."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The run received SIGTERM; it stops as on Ctrl-C (clean-up, previous outputs kept), with exit code 143."""

@@ -67,6 +67,11 @@ def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     text = read_text(path)
     if not text.strip():
         raise InputFileError(f"{name}: file is empty")
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line:
+        for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if delimiter in first_line:
+                raise InputFileError(f"{name}:1: the columns are separated by {label}; use commas")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, list[str]]] = []
     start = 1
@@ -80,10 +85,6 @@ def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             reason = "a quoted field is not closed before the end of the file"
         raise InputFileError(f"{name}:{start}: malformed CSV: {reason}") from None
     header = rows[0][1]
-    if len(header) == 1:
-        for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
-            if delimiter in header[0]:
-                raise InputFileError(f"{name}:1: the columns are separated by {label}; use commas")
     return header, [(line, row) for line, row in rows[1:] if row]
 
 

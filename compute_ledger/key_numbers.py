@@ -26,6 +26,7 @@ COLUMNS = (
     "description",
     "method",
     "inputs",
+    "checked",
     "parameter_set",
     "parameters",
     "edition",
@@ -62,8 +63,14 @@ class KeyNumbers:
         self.parameter_set = parameter_set_id(parameters, list(self.parameters))
         self.entries: dict[str, dict] = {}
 
-    def add(self, name: str, value: float | int, *, unit: str, description: str, method: str, inputs=()) -> float | int:
-        """Glue ``name`` for the prose and record it; returns the value."""
+    def add(
+        self, name: str, value: float | int, *, unit: str, description: str, method: str, inputs=(), checked=()
+    ) -> float | int:
+        """Glue ``name`` for the prose and record it; returns the value.
+
+        ``inputs``: the figures whose values the number is computed from (never a row on a weak source, see
+        ``weak_inputs``). ``checked``: the figures the number tests or counts without resting on them (a seed's
+        claim it checks, the rows of a disagreement it counts)."""
         from compute_ledger import report
 
         if not _NAME.match(name):
@@ -80,6 +87,7 @@ class KeyNumbers:
             "description": description,
             "method": method,
             "inputs": list(inputs),
+            "checked": list(checked),
             "parameter_set": self.parameter_set,
             "parameters": self.parameters,
         }
@@ -94,6 +102,7 @@ def read_catalogue(folder: Path, edition: str, edition_date: str) -> pd.DataFram
     for path in sorted(folder.glob("*.json")):
         entries += json.loads(path.read_text(encoding="utf-8"))
     frame = pd.DataFrame(entries, columns=[c for c in COLUMNS if c not in ("edition", "edition_date")], dtype=object)
+    frame["checked"] = frame["checked"].map(lambda ids: ids if isinstance(ids, list) else [])
     frame["edition"] = edition
     frame["edition_date"] = edition_date
     return frame.sort_values("id", kind="stable").reset_index(drop=True)[list(COLUMNS)]
@@ -106,7 +115,24 @@ def write_catalogue(folder: Path, csv_path: Path, json_path: Path, edition: str,
     json_path.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     flat = frame.assign(
         inputs=frame["inputs"].map(lambda ids: " ".join(ids)),
+        checked=frame["checked"].map(lambda ids: " ".join(ids) if isinstance(ids, list) else ""),
         parameters=frame["parameters"].map(lambda p: json.dumps(p, sort_keys=True)),
     )
     flat.to_csv(csv_path, index=False, lineterminator="\n")
     return frame
+
+
+def weak_inputs(catalogue: pd.DataFrame, tiers: dict[str, str]) -> list[str]:
+    """One line per key number that rests on a figure of a weak source (or on a figure the ledger lacks)."""
+    problems = []
+    for row in catalogue.itertuples():
+        for figure_id in row.inputs:
+            tier = tiers.get(figure_id)
+            if tier is None:
+                problems.append(f"key number {row.id}: input {figure_id} is not a figure of data/raw/figures.csv")
+            elif tier == "weak":
+                problems.append(
+                    f"key number {row.id} rests on figure {figure_id}, whose source is weak: re-source the figure "
+                    "or compute the number without it"
+                )
+    return problems

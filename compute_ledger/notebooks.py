@@ -22,7 +22,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
-from compute_ledger import paths
+from compute_ledger import cache, paths, processes
 from compute_ledger.errors import NotebookError
 
 KERNEL = "python3"
@@ -42,6 +42,16 @@ class UnixSocketKernelManager(AsyncKernelManager):
         sockets = os.path.join(tempfile.gettempdir(), f"{KERNEL_SOCKETS_PREFIX}{uuid.uuid4().hex[:12]}")
         super().__init__(transport="ipc", ip=sockets, **kwargs)
         _KERNEL_MANAGERS.append(self)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
+        # The kernel runs in a session of its own (out of reach of Ctrl-C): it dies with its worker instead.
+        kw["preexec_fn"] = _kernel_started
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def _kernel_started() -> None:
+    """In the kernel process, before it starts: killed when its worker dies, whatever kills the worker."""
+    processes.die_with_parent(signal.SIGKILL)
 
 
 # The kernel managers of this (worker) process, whose files a stopped worker removes (see _worker_stop).
@@ -139,9 +149,14 @@ def execute(job: NotebookJob, cell_timeout: int) -> float:
 
 
 def _worker_started() -> None:
-    """In each worker: Ctrl-C is for the main process to handle; SIGTERM (from it) stops the notebook at once."""
+    """In each worker: drop the inherited lock descriptor; die with the pipeline whatever kills it; Ctrl-C is for
+    the main process to handle; SIGTERM (from it, or from the kernel when it dies) stops the notebook at once."""
+    cache.drop_inherited_lock()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_stop)
+    processes.die_with_parent(signal.SIGTERM)
+    if os.getppid() == 1:  # the pipeline died before the request took effect
+        _worker_stop(signal.SIGTERM, None)
 
 
 def _worker_stop(signum, frame) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from compute_ledger import paths
+from compute_ledger import inputs, paths
+from compute_ledger.errors import InputFileError
 
 
 class ParameterError(Exception):
@@ -264,18 +265,17 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 def read_parameter_file(path: Path) -> dict[str, Any]:
     """A YAML parameter file: either a plain mapping, or ``{description: ..., parameters: {...}}``."""
-    if not path.exists():
-        raise ParameterError(f"parameter file {path} does not exist")
+    name = inputs.display(path)
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise ParameterError(f"{path}: not valid YAML: {error}") from error
+        content = inputs.read_yaml(path) or {}
+    except InputFileError as error:
+        raise ParameterError(f"parameter file {error}") from None
     if not isinstance(content, dict):
-        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
+        raise ParameterError(f"parameter file {name}: expected a mapping of parameter names to values")
     values = content["parameters"] if "parameters" in content else content
     if not isinstance(values, dict):
-        raise ParameterError(f"{path}: 'parameters' must be a mapping of names to values")
-    return {name: value for name, value in values.items() if name not in ("description", "title")}
+        raise ParameterError(f"parameter file {name}: 'parameters' must be a mapping of names to values")
+    return {key: value for key, value in values.items() if key not in ("description", "title")}
 
 
 def scenario_path(name: str) -> Path:
@@ -287,8 +287,11 @@ def available_scenarios() -> list[str]:
 
 
 def scenario_description(name: str) -> str:
-    content = yaml.safe_load(scenario_path(name).read_text(encoding="utf-8")) or {}
-    return str(content.get("description", "")).strip()
+    try:
+        content = inputs.read_yaml(scenario_path(name)) or {}
+    except InputFileError as error:
+        raise ParameterError(f"scenario file {error}") from None
+    return str(content.get("description", "")).strip() if isinstance(content, dict) else ""
 
 
 def read_scenario(name: str) -> dict[str, Any]:
@@ -304,6 +307,7 @@ def build(*layers: Mapping[str, Any], origin: Iterable[str] = ()) -> Parameters:
     """Defaults overlaid by each mapping in turn; every problem named (parameter, allowed, given)."""
     origins = list(origin) + [""] * (len(layers) - len(list(origin)))
     merged: dict[str, Any] = {}
+    given_in: dict[str, str] = {}
     problems = []
     for layer, where in zip(layers, origins, strict=False):
         for name, value in layer.items():
@@ -312,19 +316,21 @@ def build(*layers: Mapping[str, Any], origin: Iterable[str] = ()) -> Parameters:
                 problems.append(f"unknown parameter '{name}'{place}; {suggest(name)}")
                 continue
             merged[name] = value
+            given_in[name] = where
     if problems:
         raise ParameterError("\n".join(problems))
     try:
         return Parameters(**merged)
     except ValidationError as error:
-        raise ParameterError("\n".join(_explain(e, merged) for e in error.errors())) from None
+        raise ParameterError("\n".join(_explain(e, merged, given_in) for e in error.errors())) from None
 
 
-def _explain(error: Mapping[str, Any], given: Mapping[str, Any]) -> str:
+def _explain(error: Mapping[str, Any], given: Mapping[str, Any], given_in: Mapping[str, str]) -> str:
     name = str(error["loc"][0]) if error["loc"] else "?"
     spec = next((s for s in specs() if s.name == name), None)
     allowed = f"allowed: {spec.type}, {spec.allowed} ({spec.unit})" if spec else ""
-    return f"parameter '{name}': {error['msg'].lower()}; {allowed}; given: {given.get(name)!r}"
+    place = f" (from {given_in[name]})" if given_in.get(name) else ""
+    return f"parameter '{name}'{place}: {error['msg'].lower()}; {allowed}; given: {given.get(name)!r}"
 
 
 def differences(parameters: Parameters) -> dict[str, tuple[Any, Any]]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import math
 
 import pandas as pd
 from IPython.display import HTML
 
-from compute_ledger import params
+from compute_ledger import escape, params
 
 
 def parameter_box(parameters: params.Parameters, used: list[str] | None = None, scenario: str = "") -> HTML:
@@ -23,17 +22,17 @@ def parameter_box(parameters: params.Parameters, used: list[str] | None = None, 
         shown = "empty" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
         default = "empty" if spec.default is None else str(spec.default)
         mark = (
-            f"<strong>{html.escape(shown)}</strong> (default {html.escape(default)})"
+            f"<strong>{escape.html_text(shown)}</strong> (default {escape.html_text(default)})"
             if spec.name in changed
-            else html.escape(shown)
+            else escape.html_text(shown)
         )
-        rows.append(f"<tr><td><code>{spec.name}</code></td><td>{mark}</td><td>{html.escape(spec.unit)}</td></tr>")
+        rows.append(f"<tr><td><code>{spec.name}</code></td><td>{mark}</td><td>{escape.html_text(spec.unit)}</td></tr>")
     summary = (
         f"{len([n for n in changed if n in names])} parameter(s) differ from the defaults"
         if any(n in names for n in changed)
         else "all parameters at their defaults"
     )
-    label = f"Parameters in effect{' — scenario ' + html.escape(scenario) if scenario else ''}: {summary}"
+    label = f"Parameters in effect{' — scenario ' + escape.html_text(scenario) if scenario else ''}: {summary}"
     return HTML(
         f'<details class="cl-params"><summary>{label}</summary>'
         f'<table class="cl-params-table"><thead><tr><th>parameter</th><th>value</th><th>unit</th></tr></thead>'
@@ -97,14 +96,14 @@ def source_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def html_table(frame: pd.DataFrame, table_id: str, caption: str, links: dict[str, str] | None = None) -> HTML:
     """A plain HTML table with an anchor, a caption and source links (``links``: column -> url column)."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th>{escape.html_text(str(c))}</th>" for c in frame.columns)
     body = []
     for _, row in frame.iterrows():
-        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values)
+        cells = "".join(f"<td>{escape.html_text(str(v))}</td>" for v in row.values)
         body.append(f"<tr>{cells}</tr>")
     return HTML(
         f'<div class="cl-table-wrap" id="tbl-{table_id}"><table class="cl-table">'
-        f'<caption><a class="cl-anchor" href="#tbl-{table_id}">Table.</a> {html.escape(caption)}</caption>'
+        f'<caption><a class="cl-anchor" href="#tbl-{table_id}">Table.</a> {escape.html_text(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 

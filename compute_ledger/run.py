@@ -14,6 +14,7 @@ import contextlib
 import functools
 import os
 import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,8 +54,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _swap_in(staged: Path, live: Path) -> None:
-    """Replace ``live`` by ``staged`` with two renames on one file system."""
+    """Replace ``live`` by ``staged`` with two renames on one file system (see ``_publish`` for interrupts)."""
     live.parent.mkdir(parents=True, exist_ok=True)
     old = live.with_name(live.name + f".old-{os.getpid()}")
     if live.exists():
@@ -62,6 +66,31 @@ def _swap_in(staged: Path, live: Path) -> None:
     os.replace(staged, live)
     if old.exists():
         shutil.rmtree(old)
+
+
+def _publish(pairs: list[tuple[Path, Path]]) -> None:
+    """Swap every staged output into place, only if no interrupt is pending, with Ctrl-C and SIGTERM held back
+    until the renames are done (a pending one is then raised, after the swap or instead of it)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+    try:
+        if _INTERRUPTS & signal.sigpending():
+            return  # the interrupt is raised when the mask is restored: nothing was replaced
+        for staged, live in pairs:
+            _swap_in(staged, live)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def recover_interrupted_work() -> None:
+    """At the start of a run (lock held): remove what a killed run left (its staging folder, half-written
+    database), and put back an output whose swap was cut between its two renames."""
+    shutil.rmtree(paths.STAGING, ignore_errors=True)
+    for live in (paths.DATA_PROCESSED, paths.BOOK_HTML):
+        olds = sorted(live.parent.glob(live.name + ".old-*"))
+        if olds and not live.exists():
+            os.replace(olds.pop(), live)
+        for old in olds:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def vendor_bundle() -> Path:
@@ -78,12 +107,18 @@ def vendor_bundle() -> Path:
 
 def publish_catalogues(layout: paths.ProcessedLayout) -> None:
     """The key-numbers catalogue and the Frictionless datapackage.json, from what the steps wrote (cheap, always)."""
-    from compute_ledger import citation, datapackage, key_numbers
+    from compute_ledger import citation, database, datapackage, key_numbers
+    from compute_ledger.errors import EvidenceError
 
     edition = citation.edition()
-    key_numbers.write_catalogue(
+    catalogue = key_numbers.write_catalogue(
         layout.key_numbers_dir, layout.key_numbers_csv, layout.key_numbers_json, edition.version, edition.date
     )
+    with database.connect_read_only(layout.database) as connection:
+        tiers = dict(connection.execute("SELECT figure_id, source_tier FROM figures_sourced").fetchall())
+    problems = key_numbers.weak_inputs(catalogue, tiers)
+    if problems:
+        raise EvidenceError(problems)
     datapackage.write_datapackage(layout, edition)
 
 
@@ -91,13 +126,13 @@ def run(options: RunOptions) -> RunResult:
     """Run every step whose key changed and publish the results; raise on the first failure."""
     with cache.run_lock(options.wait_for_lock):
         started = time.perf_counter()
+        recover_interrupted_work()
         keys = cache.compute(options.parameters, options.scenario_parameters)
         live = paths.ProcessedLayout(paths.DATA_PROCESSED)
         previous = {} if options.force else cache.read_manifest(live.manifest)
         if cache.unchanged(keys, previous, live, options.build_book):
             return _record_unchanged_run(options, keys, previous, live, started)
         staging_root = paths.STAGING
-        shutil.rmtree(staging_root, ignore_errors=True)
         staging_root.mkdir(parents=True)
         try:
             return _run_steps(options, keys, live, previous, staging_root, started)
@@ -270,9 +305,7 @@ def _run_steps(options, keys, live, previous, staging_root, started) -> RunResul
     cache.write_manifest(staged.manifest, manifest)
 
     # Publish: processed first, then the site.
-    _swap_in(staged.base, live.base)
-    if staged_html is not None:
-        _swap_in(staged_html, paths.BOOK_HTML)
+    _publish([(staged.base, live.base)] + ([(staged_html, paths.BOOK_HTML)] if staged_html is not None else []))
     log(
         f"✓ published data/processed{' and book/_build/html' if staged_html is not None else ''} "
         f"in {time.perf_counter() - started:.2f} s"

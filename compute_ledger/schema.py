@@ -78,7 +78,6 @@ SCOPES = (
     "programme",  # a multi-site programme (Project Rainier, Stargate as a whole)
     "fleet",  # a company's installed fleet
     "pipeline",  # a company's pipeline of planned capacity
-
     "company",
     "industry",
     "national",
@@ -207,7 +206,7 @@ class Ledger:
 
 
 # What ``float()`` accepts, in plain ASCII and without ``_`` separators, infinities or NaN.
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 
 
 def _is_number(text: str) -> bool:
@@ -241,6 +240,10 @@ def _vocabulary(name: str, allowed: tuple[str, ...], optional: bool = False) -> 
 
 def _in_window(text: str) -> bool:
     return DATE_WINDOW[0] <= int(text[:4]) <= DATE_WINDOW[1]
+
+
+def _is_year(text: str) -> bool:
+    return len(text) == 4 and text.isascii() and text.isdigit() and _in_window(text)
 
 
 def _partial_date(name: str, full: bool = False, required: bool = False) -> pa.Column:
@@ -405,7 +408,9 @@ def figures_schema(
             "price_year": pa.Column(
                 str,
                 pa.Check(
-                    lambda s: s.map(lambda t: t == "" or (len(t) == 4 and t.isascii() and t.isdigit() and _in_window(t))),
+                    lambda s: s.map(
+                        lambda t: t == "" or (len(t) == 4 and t.isascii() and t.isdigit() and _in_window(t))
+                    ),
                     error=f"is not a year YYYY between {DATE_WINDOW[0]} and {DATE_WINDOW[1]}",
                     name="price_year",
                 ),
@@ -483,7 +488,7 @@ def chips_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
             "year": pa.Column(
                 str,
                 pa.Check(
-                    lambda s: s.map(lambda t: len(t) == 4 and t.isascii() and t.isdigit() and _in_window(t)),
+                    lambda s: s.map(_is_year),
                     error="is not a year YYYY",
                 ),
             ),
@@ -620,6 +625,8 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
         (chips_schema(source_ids), "chips", "chip_id"),
         (systems_schema(), "systems", "system_id"),
     )
+    if "h100" not in set(chips["chip_id"]):
+        problems.append(f"{inputs.display(files['chips'][0])}: needs an 'h100' row, the reference of H100-equivalents")
     for schema, key, id_column in checks:
         try:
             schema.validate(tables[key], lazy=True)

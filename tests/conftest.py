@@ -91,6 +91,7 @@ def built_copy(built_project, tmp_path) -> Path:
 def assert_failed_and_kept(project: Path, before: dict[str, bytes], completed, code: int, *fragments: str) -> None:
     """The run stopped with ``code``, said each fragment on stderr, and left the outputs and no staging folder."""
     assert completed.returncode == code, completed.stdout + completed.stderr
+    assert "Traceback" not in completed.stderr, completed.stderr
     for fragment in fragments:
         assert fragment in completed.stderr, completed.stderr
     assert snapshot(project) == before, "a failed run changed data/processed or book/_build/html"

@@ -98,6 +98,24 @@ def _drop_unit_column(rows, header):
         pytest.param(
             _set("ref_date", "2024-13-45"), ["field 'ref_date'", "is not a date YYYY, YYYY-MM or YYYY-MM-DD"], id="date"
         ),
+        pytest.param(_set("ref_date", "3025"), ["field 'ref_date'", "between 2000 and 2060"], id="date-3025"),
+        pytest.param(_set("value", "1_000"), ["field 'value'", "'1_000' is not a number"], id="number-underscore"),
+        pytest.param(_set("value", "١٢٣"), ["field 'value'", "is not a number"], id="number-non-ascii-digits"),
+        pytest.param(_set("low", "inf"), ["field 'low'", "'inf' is not a number"], id="number-infinite"),
+        pytest.param(
+            _set("unit", "MW"), ["field 'metric/unit'", "the unit does not fit the metric"], id="unit-misfits-metric"
+        ),
+        pytest.param(_set("chip", ""), ["field 'metric/chip'", "names its chip"], id="count-without-chip"),
+        pytest.param(_set("chip", "h999"), ["field 'metric/chip'", "names its chip"], id="unknown-chip"),
+        pytest.param(
+            _set("system_id", "no-such-system"), ["field 'system_id'", "is not a system_id of systems.csv"], id="system"
+        ),
+        pytest.param(
+            _set("ref_date_basis", "publication"),
+            ["field 'ref_date_basis/ref_date/source_id'", "needs an empty ref_date"],
+            id="date-basis-with-a-date",
+        ),
+        pytest.param(_set("price_year", "24"), ["field 'price_year'", "is not a year"], id="price-year"),
         pytest.param(_set("status", "rumoured"), ["field 'status'", "'rumoured' is not one of"], id="unknown-status"),
         pytest.param(
             _set("source_id", "no-such-source"),
@@ -120,7 +138,7 @@ def test_a_missing_column_is_named(built_copy):
     before = snapshot(built_copy)
     edit_figures(built_copy, _drop_unit_column)
     completed = run_pipeline(built_copy)
-    assert_failed_and_kept(built_copy, before, completed, 2, "data/raw/figures.csv: header: missing column(s) unit")
+    assert_failed_and_kept(built_copy, before, completed, 2, "data/raw/figures.csv:1: header: missing column(s) unit")
 
 
 def test_a_row_with_too_many_cells_is_named(built_copy):
@@ -130,7 +148,125 @@ def test_a_row_with_too_many_cells_is_named(built_copy):
     lines[3] += ",extra"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     completed = run_pipeline(built_copy)
-    assert_failed_and_kept(built_copy, before, completed, 2, "data/raw/sources.csv:4: has 12 cells, the header has 11")
+    assert_failed_and_kept(built_copy, before, completed, 2, "data/raw/sources.csv:4: has 14 cells, the header has 13")
+
+
+def _raw(project: Path, name: str) -> Path:
+    return project / "data" / "raw" / name
+
+
+def _utf16(path: Path) -> None:
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+
+
+def _latin1(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",", ",Montréal ", 1)
+    path.write_bytes(("\n".join(lines) + "\n").encode("latin-1", errors="replace"))
+
+
+def _binary(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:400] + bytes(range(256)) * 4)
+
+
+def _semicolons(path: Path) -> None:
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\n").writerows(rows)
+
+
+def _header_only(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+
+
+def _unclosed_quote(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + 'late-row,"a quote that never ends\n', encoding="utf-8")
+
+
+def _empty(path: Path) -> None:
+    path.write_text("", encoding="utf-8")
+
+
+def _folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def _missing(path: Path) -> None:
+    path.unlink()
+
+
+@pytest.mark.parametrize(
+    ("name", "damage", "fragments"),
+    [
+        pytest.param("figures.csv", _utf16, ["data/raw/figures.csv: is UTF-16 text; save it as UTF-8"], id="utf-16"),
+        pytest.param(
+            "sources.csv", _latin1, ["data/raw/sources.csv:3: byte 0xe9 at column", "is not UTF-8"], id="latin-1"
+        ),
+        pytest.param("figures.csv", _binary, ["data/raw/figures.csv:", "NUL byte"], id="binary-garbage"),
+        pytest.param(
+            "figures.csv", _semicolons, ["data/raw/figures.csv:1: the columns are separated by semicolons"], id="semi"
+        ),
+        pytest.param("figures.csv", _header_only, ["data/raw/figures.csv: has a header but no rows"], id="header-only"),
+        pytest.param(
+            "sources.csv", _unclosed_quote, ["data/raw/sources.csv:", "a quoted field is not closed"], id="cut-off"
+        ),
+        pytest.param("sources.csv", _empty, ["data/raw/sources.csv: file is empty"], id="empty-file"),
+        pytest.param("figures.csv", _folder, ["data/raw/figures.csv: is a folder, not a file"], id="folder"),
+        pytest.param("chips.csv", _missing, ["data/raw/chips.csv: file is missing"], id="missing-chips-table"),
+    ],
+)
+def test_an_unreadable_table_gets_one_line_naming_it(built_copy, name, damage, fragments):
+    before = snapshot(built_copy)
+    damage(_raw(built_copy, name))
+    completed = run_pipeline(built_copy)
+    assert_failed_and_kept(built_copy, before, completed, 2, *fragments, "Nothing was written")
+    assert len([line for line in completed.stderr.splitlines() if line.startswith("data/raw/")]) == 1, completed.stderr
+
+
+def _set_source(column: str, value: str):
+    def edit(project: Path) -> str:
+        path = _raw(project, "sources.csv")
+        rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+        rows[0][column] = value
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        return rows[0]["source_id"]
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragments"),
+    [
+        pytest.param(_set_source("accessed", ""), ["field 'accessed'", "is not a date YYYY-MM-DD"], id="no-accessed"),
+        pytest.param(_set_source("accessed", "2026-12"), ["field 'accessed'"], id="accessed-not-a-day"),
+        pytest.param(_set_source("tier", "gold"), ["field 'tier'", "'gold' is not one of"], id="unknown-tier"),
+        pytest.param(_set_source("read_at", "ftp://x"), ["field 'read_at'", "http(s) URL"], id="read-at-not-a-url"),
+    ],
+)
+def test_a_bad_source_row_is_named(built_copy, edit, fragments):
+    before = snapshot(built_copy)
+    source_id = edit(built_copy)
+    completed = run_pipeline(built_copy)
+    where = f"data/raw/sources.csv:2 [source_id={source_id}]"
+    assert_failed_and_kept(built_copy, before, completed, 2, where, *fragments)
+
+
+def test_a_bad_chip_row_is_named(built_copy):
+    before = snapshot(built_copy)
+    path = _raw(built_copy, "chips.csv")
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    rows[0]["dense_16bit_tflops"] = "-5"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    completed = run_pipeline(built_copy)
+    where = f"data/raw/chips.csv:2 [chip_id={rows[0]['chip_id']}] field 'dense_16bit_tflops'"
+    assert_failed_and_kept(built_copy, before, completed, 2, where, "is not a positive number")
 
 
 # --- parameters -------------------------------------------------------------------------------------------------
@@ -172,13 +308,48 @@ def test_a_bad_parameter_stops_before_anything_runs(built_copy, args, fragments)
         pytest.param("pue: [1.2\n", ["mine.yaml: not valid YAML"], id="not-yaml"),
         pytest.param("- pue\n- 1.2\n", ["mine.yaml: expected a mapping"], id="not-a-mapping"),
         pytest.param("pue: 1.3\ngpu_price: 1\n", ["unknown parameter 'gpu_price' (from", "mine.yaml"], id="unknown"),
+        pytest.param("pue: 9\n", ["parameter 'pue' (from mine.yaml)", "given: 9"], id="out-of-range-names-the-file"),
+        pytest.param(b"\x00\x01\x02pue", ["parameter file mine.yaml:1: holds a NUL byte"], id="binary"),
+        pytest.param("pue: 1.3 # é\n".encode("latin-1"), ["parameter file mine.yaml:1: byte 0xe9"], id="latin-1"),
+        pytest.param("\ufeffpue: 9\n", ["parameter 'pue' (from mine.yaml)"], id="bom-is-read-past"),
     ],
 )
 def test_a_bad_parameter_file_is_named(built_copy, text, fragments):
     before = snapshot(built_copy)
-    (built_copy / "mine.yaml").write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        (built_copy / "mine.yaml").write_bytes(text)
+    else:
+        (built_copy / "mine.yaml").write_text(text, encoding="utf-8")
     completed = run_pipeline(built_copy, "--params", "mine.yaml")
     assert_failed_and_kept(built_copy, before, completed, 2, *fragments)
+
+
+def test_a_parameter_file_that_is_a_folder_is_named(built_copy):
+    before = snapshot(built_copy)
+    (built_copy / "mine.yaml").mkdir()
+    completed = run_pipeline(built_copy, "--params", "mine.yaml")
+    assert_failed_and_kept(built_copy, before, completed, 2, "parameter file mine.yaml: is a folder, not a file")
+
+
+def test_a_broken_scenario_file_is_named(built_copy):
+    before = snapshot(built_copy)
+    (built_copy / "scenarios" / "broken.yaml").write_text("parameters: {pue: [1.2\n", encoding="utf-8")
+    completed = run_pipeline(built_copy, "--scenario", "broken")
+    assert_failed_and_kept(built_copy, before, completed, 2, "scenarios/broken.yaml", "not valid YAML")
+
+
+@pytest.mark.parametrize("timeout", ["-5", "0", "soon"])
+def test_a_cell_timeout_must_be_a_positive_whole_number(built_copy, timeout):
+    before = snapshot(built_copy)
+    completed = run_pipeline(built_copy, "--cell-timeout", timeout)
+    assert_failed_and_kept(built_copy, before, completed, 2, "--cell-timeout", repr(timeout))
+
+
+def test_a_broken_citation_file_is_named(built_copy):
+    before = snapshot(built_copy)
+    (built_copy / "CITATION.cff").write_text("title: [unclosed\n", encoding="utf-8")
+    completed = run_pipeline(built_copy)
+    assert_failed_and_kept(built_copy, before, completed, 2, "CITATION.cff:", "not valid YAML")
 
 
 # --- notebooks --------------------------------------------------------------------------------------------------
@@ -199,6 +370,34 @@ def test_a_failing_cell_names_the_notebook_and_the_cell(built_copy):
     )
     kept = nbformat.read(built_copy / "build" / "failed" / "money.ipynb", as_version=4)
     assert any(o.get("ename") == "ZeroDivisionError" for c in kept.cells for o in c.get("outputs", []))
+
+
+def test_a_notebook_that_is_not_json_is_named(built_copy):
+    before = snapshot(built_copy)
+    notebook = built_copy / "notebooks" / "money.ipynb"
+    notebook.write_text(notebook.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    completed = run_pipeline(built_copy)
+    assert_failed_and_kept(built_copy, before, completed, 2, "notebooks/money.ipynb:", "not valid JSON")
+
+
+def test_a_syntax_error_in_a_parameters_cell_is_named(built_copy):
+    before = snapshot(built_copy)
+    notebook = built_copy / "notebooks" / "money.ipynb"
+    content = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in content.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source += "\npue = (1.2"
+    nbformat.write(content, notebook)
+    completed = run_pipeline(built_copy)
+    assert_failed_and_kept(built_copy, before, completed, 2, "notebooks/money.ipynb: cell", "(parameters)")
+
+
+def test_a_sphinx_warning_names_the_file_under_book(built_copy):
+    before = snapshot(built_copy)
+    intro = built_copy / "book" / "intro.md"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\nSee {ref}`no-such-label-anywhere`.\n", encoding="utf-8")
+    completed = run_pipeline(built_copy)
+    assert_failed_and_kept(built_copy, before, completed, 1, "book/intro.md", "no-such-label-anywhere")
+    assert "build/book/source" not in completed.stderr
 
 
 def test_a_cell_running_past_the_timeout_is_named(built_copy):
@@ -266,6 +465,92 @@ def test_ctrl_c_while_notebooks_run_exits_130_and_leaves_nothing(built_copy):
         time.sleep(0.2)
     assert not _processes_in(built_copy), "a kernel or worker outlived the run"
     assert not _kernel_sockets() - sockets_before, "a kernel's sockets were left in the temporary folder"
+
+
+def _start_and_wait_for_kernels(project: Path) -> subprocess.Popen:
+    """Start a run whose money notebook sleeps, and return once its kernels are running cells."""
+    add_cell(project / "notebooks" / "money.ipynb", "import time\n\ntime.sleep(120)")
+    process = start_pipeline(project)
+    for line in process.stdout:
+        if "database" in line:  # the notebooks start right after this line
+            break
+    deadline = time.monotonic() + 30
+    while not any("ipykernel" in p for p in _processes_in(project)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    assert process.poll() is None
+    return process
+
+
+def _nothing_left_behind(project: Path, sockets_before: set[Path]) -> None:
+    deadline = time.monotonic() + 15
+    while _processes_in(project) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_in(project), "a kernel or worker outlived the run"
+    assert _lock_is_free(project), "the lock is still held"
+    assert not _kernel_sockets() - sockets_before, "a kernel's sockets were left in the temporary folder"
+
+
+def _remove_sleep(project: Path) -> None:
+    notebook = project / "notebooks" / "money.ipynb"
+    content = nbformat.read(notebook, as_version=4)
+    content.cells = [c for c in content.cells if "time.sleep(120)" not in c.source]
+    nbformat.write(content, notebook)
+
+
+def test_sigterm_is_handled_like_ctrl_c_and_the_next_run_succeeds(built_copy):
+    before = snapshot(built_copy)
+    sockets_before = _kernel_sockets()
+    process = _start_and_wait_for_kernels(built_copy)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    completed = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    assert_failed_and_kept(built_copy, before, completed, 143, "terminated", "are kept")
+    _nothing_left_behind(built_copy, sockets_before)
+    _remove_sleep(built_copy)
+    again = run_pipeline(built_copy)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_kill_9_leaves_a_runnable_project(built_copy):
+    """kill -9 of the pipeline while its notebooks run: the workers and kernels die with it (parent-death signal),
+    the lock dies with it (flock), and the next run removes the staging folder it left and succeeds."""
+    before = snapshot(built_copy)
+    sockets_before = _kernel_sockets()
+    process = _start_and_wait_for_kernels(built_copy)
+    assert (built_copy / "build" / "staging").exists()
+    process.kill()
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 15
+    while _processes_in(built_copy) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_in(built_copy), "a kernel or worker outlived the killed run"
+    assert _lock_is_free(built_copy), "a dead run still holds the lock"
+    assert snapshot(built_copy) == before
+    _remove_sleep(built_copy)
+    again = run_pipeline(built_copy)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not (built_copy / "build" / "staging").exists()
+    _nothing_left_behind(built_copy, sockets_before)
+
+
+def test_a_swap_cut_between_its_renames_is_repaired_at_the_next_start(built_copy):
+    """A run killed between the two renames of the swap leaves data/processed renamed aside: the next run puts
+    it back (and then has nothing to do)."""
+    processed = built_copy / "data" / "processed"
+    before = snapshot(built_copy)
+    os.replace(processed, processed.with_name("processed.old-12345"))
+    (built_copy / "build" / "staging" / "processed").mkdir(parents=True)
+    completed = run_pipeline(built_copy)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "nothing changed" in completed.stdout
+    assert not processed.with_name("processed.old-12345").exists()
+    assert not (built_copy / "build" / "staging").exists()
+    after = snapshot(built_copy)
+    assert {k: v for k, v in after.items() if not k.endswith("run_manifest.json")} == {
+        k: v for k, v in before.items() if not k.endswith("run_manifest.json")
+    }
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ def test_key_numbers_are_recorded_with_their_inputs_and_parameters(tmp_path, mon
             "description": "d",
             "method": "m",
             "inputs": ["fig-a", "fig-b"],
+            "checked": [],
             "parameter_set": key_numbers.parameter_set_id(params.Parameters(pue=1.3), ["pue"]),
             "parameters": {"pue": 1.3},
         }
@@ -112,3 +113,33 @@ def test_datapackage_describes_every_published_table(built_project):
     figures = next(r for r in descriptor["resources"] if r["name"] == "figures")
     types = {f["name"]: f["type"] for f in figures["schema"]["fields"]}
     assert (types["value"], types["figure_id"], figures["schema"]["primaryKey"]) == ("number", "string", "figure_id")
+
+
+def test_a_key_number_on_a_weak_figure_is_refused():
+    catalogue = pd.DataFrame(
+        {
+            "id": ["growth.a", "growth.b", "claims.c"],
+            "inputs": [["fig-ok"], ["fig-ok", "fig-weak"], ["fig-gone"]],
+            "checked": [[], [], ["fig-weak"]],
+        }
+    )
+    problems = key_numbers.weak_inputs(catalogue, {"fig-ok": "record", "fig-weak": "weak"})
+    assert problems == [
+        "key number growth.b rests on figure fig-weak, whose source is weak: re-source the figure or compute the "
+        "number without it",
+        "key number claims.c: input fig-gone is not a figure of data/raw/figures.csv",
+    ]
+
+
+@pytest.mark.slow
+def test_the_published_catalogue_rests_on_no_weak_figure(built_project):
+    """End to end: every input of every published key number is a figure of a primary, record or secondary source."""
+    import duckdb
+
+    processed = built_project / "data" / "processed"
+    catalogue = json.loads((processed / "key_numbers.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(processed / "ledger.duckdb"), read_only=True) as connection:
+        tiers = dict(connection.execute("SELECT figure_id, source_tier FROM figures_sourced").fetchall())
+    used = [figure_id for entry in catalogue for figure_id in entry["inputs"]]
+    assert used, "no key number records its inputs"
+    assert {tiers[figure_id] for figure_id in used} <= {"primary", "record", "secondary"}

@@ -19,10 +19,10 @@ def test_real_raw_data_passes():
 
 
 def _copy_raw(tmp_path: Path) -> tuple[Path, Path]:
-    sources, figures = tmp_path / "sources.csv", tmp_path / "figures.csv"
-    shutil.copy(paths.SOURCES_CSV, sources)
-    shutil.copy(paths.FIGURES_CSV, figures)
-    return sources, figures
+    """A copy of the four tables of data/raw in ``tmp_path``; returns the paths of sources.csv and figures.csv."""
+    for table in (paths.SOURCES_CSV, paths.FIGURES_CSV, paths.CHIPS_CSV, paths.SYSTEMS_CSV):
+        shutil.copy(table, tmp_path / table.name)
+    return tmp_path / "sources.csv", tmp_path / "figures.csv"
 
 
 def _write_figures(figures: Path, rows: list[dict[str, str]]) -> None:
@@ -88,9 +88,11 @@ def test_duplicate_figure_id_names_both_rows(tmp_path):
 def test_unused_source_and_bad_url_are_reported(tmp_path):
     sources, figures = _copy_raw(tmp_path)
     with sources.open("a", encoding="utf-8") as handle:
-        handle.write("orphan-source,T,P,,2024,,not a url,en,primary,terms,\n")
+        handle.write("orphan-source,T,P,,2024,,not a url,,2026-12-05,en,primary,terms,\n")
     problems = _problems(sources, figures)
-    assert any("[source_id=orphan-source] field 'source_id'" in p and "not cited by any figure" in p for p in problems)
+    assert any(
+        "[source_id=orphan-source] field 'source_id'" in p and "is not cited by any figure" in p for p in problems
+    )
     assert any("[source_id=orphan-source] field 'url'" in p and "well-formed" in p for p in problems)
 
 
@@ -127,11 +129,10 @@ def test_row_with_missing_cells_is_named_by_line(tmp_path):
 
 def test_missing_column_is_named(tmp_path):
     sources, figures = _copy_raw(tmp_path)
-    text = figures.read_text(encoding="utf-8").splitlines()
-    header = text[0].split(",")
-    index = header.index("confidence")
-    rewritten = [",".join(c for i, c in enumerate(row) if i != index) for row in csv.reader(text)]
-    figures.write_text("\n".join(rewritten) + "\n", encoding="utf-8")
+    rows = list(csv.reader(figures.open(encoding="utf-8", newline="")))
+    index = rows[0].index("confidence")
+    with figures.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([c for i, c in enumerate(r) if i != index] for r in rows)
     problems = _problems(sources, figures)
     assert any("header: missing column(s) confidence" in p for p in problems)
 
@@ -149,3 +150,116 @@ def test_typed_figures_have_decimal_years_and_ranges():
     assert figures.loc[figures["ref_date"] == "", "decimal_year"].isna().all()
     ranged = figures.dropna(subset=["low", "high"])
     assert ((ranged["low"] <= ranged["value"]) & (ranged["value"] <= ranged["high"])).all()
+
+
+def _edit_first_source(sources: Path, **changes: str) -> str:
+    rows = list(csv.DictReader(sources.open(encoding="utf-8")))
+    rows[0].update(changes)
+    with sources.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, schema.SOURCE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows[0]["source_id"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"tier": "kind-of-primary"}, "tier", "is not one of: primary, record, secondary, weak"),
+        ({"accessed": ""}, "accessed", "is not a date YYYY-MM-DD"),
+        ({"accessed": "2026"}, "accessed", "is not a date YYYY-MM-DD"),
+        ({"read_at": "a copy somewhere"}, "read_at", "is not a well-formed http(s) URL"),
+        ({"date_published": "1999-12-31"}, "date_published", "between 2000 and 2060"),
+    ],
+)
+def test_each_broken_source_rule_is_named(tmp_path, changes, field, message):
+    sources, figures = _copy_raw(tmp_path)
+    source_id = _edit_first_source(sources, **changes)
+    problems = _problems(sources, figures)
+    assert any(p.startswith(f"{sources}:2 [source_id={source_id}] field '{field}'") and message in p for p in problems)
+
+
+def _first(rows: list[dict[str, str]], **where: str) -> dict[str, str]:
+    return next(r for r in rows if all(r[k] == v for k, v in where.items()))
+
+
+@pytest.mark.parametrize(
+    ("where", "changes", "field", "message"),
+    [
+        ({"metric": "accelerator_count"}, {"unit": "MW"}, "metric/unit", "the unit does not fit the metric"),
+        ({"metric": "data_centre_power"}, {"unit": "accelerators"}, "metric/unit", "does not fit the metric"),
+        ({"metric": "accelerator_count"}, {"chip": ""}, "metric/chip", "names its chip"),
+        ({"metric": "accelerator_count"}, {"chip": "no-such-chip"}, "metric/chip", "names its chip"),
+        ({"metric": "data_centre_power"}, {"power_measure": ""}, "metric/power_measure", "says what it measures"),
+        ({"metric": "capital_expenditure"}, {"power_measure": "it"}, "metric/power_measure", "leave it empty"),
+        ({"metric": "data_centre_power"}, {"power_measure": "nameplate"}, "power_measure", "is not one of"),
+        ({"metric": "data_centre_power"}, {"scope": "campus"}, "scope", "is not one of"),
+        ({"metric": "accelerator_count"}, {"system_id": "nowhere"}, "system_id", "is not a system_id"),
+        ({"metric": "accelerator_count"}, {"ref_date": "3025"}, "ref_date", "between 2000 and 2060"),
+        ({"metric": "accelerator_count"}, {"value": "1_000"}, "value", "is not a number"),
+        ({"metric": "accelerator_count"}, {"value": "१०००"}, "value", "is not a number"),
+        ({"metric": "accelerator_count"}, {"value": "nan"}, "value", "is not a number"),
+        ({"metric": "accelerator_count"}, {"ref_date_basis": "now"}, "ref_date_basis", "is not one of"),
+        (
+            {"metric": "accelerator_count"},
+            {"ref_date_basis": "publication"},
+            "ref_date_basis/ref_date/source_id",
+            "needs an empty ref_date",
+        ),
+    ],
+)
+def test_each_broken_cross_field_rule_is_named(tmp_path, where, changes, field, message):
+    sources, figures = _copy_raw(tmp_path)
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    row = _first(rows, ref_date_basis="", **where)
+    if "ref_date_basis" in changes:
+        row["ref_date"] = row["ref_date"] or "2024"
+    row.update(changes)
+    _write_figures(figures, rows)
+    line = rows.index(row) + 2
+    problems = _problems(sources, figures)
+    expected = f"{figures}:{line} [figure_id={row['figure_id']}] field '{field}'"
+    assert any(p.startswith(expected) and message in p for p in problems), problems
+
+
+def test_a_figure_stated_as_current_takes_its_sources_publication_date(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    source_rows = list(csv.DictReader(sources.open(encoding="utf-8")))
+    dated = {r["source_id"]: r["date_published"] for r in source_rows if len(r["date_published"]) == 10}
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    row = next(r for r in rows if r["source_id"] in dated and r["ref_date_basis"] == "")
+    row["ref_date"], row["ref_date_basis"] = "", "publication"
+    _write_figures(figures, rows)
+    typed = schema.validate(sources, figures).figures.set_index("figure_id")
+    assert typed.at[row["figure_id"], "ref_date"] == dated[row["source_id"]]
+    assert bool(typed.at[row["figure_id"], "ref_date_inherited"]) is True
+    assert typed["ref_date_inherited"].sum() == 1 + sum(r["ref_date_basis"] == "publication" for r in rows) - 1
+
+
+def test_a_figure_dated_by_an_undated_source_is_refused(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    source_rows = list(csv.DictReader(sources.open(encoding="utf-8")))
+    undated = {r["source_id"] for r in source_rows if not r["date_published"]}
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    row = next(r for r in rows if r["source_id"] in undated)
+    row["ref_date"], row["ref_date_basis"] = "", "publication"
+    _write_figures(figures, rows)
+    assert any("a source with a date_published" in p for p in _problems(sources, figures))
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    plain = schema.validate(sources, figures)
+    for path in (sources, figures):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    with_bom = schema.validate(sources, figures)
+    assert with_bom.figures.equals(plain.figures) and with_bom.sources.equals(plain.sources)
+
+
+def test_the_chip_table_needs_its_reference_chip(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    chips = tmp_path / "chips.csv"
+    lines = chips.read_text(encoding="utf-8").splitlines()
+    chips.write_text("\n".join(line for line in lines if not line.startswith("h100,")) + "\n", encoding="utf-8")
+    problems = _problems(sources, figures)
+    assert f"{chips}: needs an 'h100' row, the reference of H100-equivalents" in problems

@@ -31,6 +31,7 @@ def figure(figure_id: str, ref_date: str, value: float, **fields: str) -> dict[s
             "ref_date": ref_date,
             "value": f"{value:.6g}",
             "unit": "accelerators",
+            "chip": "h100",
             "status": "reported",
             "confidence": "high",
             "source_id": SOURCE_ID,
@@ -44,7 +45,8 @@ def figure(figure_id: str, ref_date: str, value: float, **fields: str) -> dict[s
 
 def power_figure(figure_id: str, ref_date: str, value: float, **fields: str) -> dict[str, str]:
     """A site power figure (MW) of a site by default."""
-    power = {"category": "power", "metric": "data_centre_power", "unit": "MW", "scope": "site"}
+    power = {"category": "power", "metric": "data_centre_power", "unit": "MW", "scope": "site", "chip": ""}
+    power.setdefault("power_measure", "facility")
     return figure(figure_id, ref_date, value, **{**power, **fields})
 
 
@@ -74,13 +76,18 @@ def synthetic_database(folder: Path, figures: list[dict[str, str]]) -> Path:
             "publisher": "Synthetic Publisher",
             "url": "https://example.org/synthetic",
             "language": "en",
-            "kind": "primary",
+            "tier": "primary",
+            "accessed": "2026-12-05",
             "licence": "CC BY 4.0",
         }
     )
+    h100 = {"chip_id": "h100", "vendor": "NVIDIA", "model": "H100 SXM", "year": "2022", "dense_16bit_tflops": "989"}
+    h100 |= {"tdp_w": "700", "source_id": SOURCE_ID, "tflops_quote": "synthetic", "tdp_source_id": "", "tdp_quote": "x"}
     for path, columns, rows in (
         (folder / "sources.csv", schema.SOURCE_COLUMNS, [source]),
         (folder / "figures.csv", schema.FIGURE_COLUMNS, figures),
+        (folder / "chips.csv", schema.CHIP_COLUMNS, [h100 | {"note": ""}]),
+        (folder / "systems.csv", schema.SYSTEM_COLUMNS, []),
     ):
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
