@@ -5,7 +5,8 @@ One function computes the keys (``compute``). A run records them in ``run_manife
 them again and compares: when every step's key and output are as recorded, nothing needs to run, and the run stops
 before pandas, pandera, DuckDB, papermill or Sphinx are even imported. A step's key hashes all its output depends on:
 
-- ``validate`` and ``database``: the package's code and the package versions (the "environment"), ``data/raw``;
+- ``validate`` and ``database``: the package's code and the package versions (the "environment"), the four
+  ``data/raw`` tables;
 - ``notebook:NAME``: the database key, the notebook, ``CITATION.cff`` (charts carry citations), the parameters the
   notebook declares in its ``parameters`` cell;
 - ``book``: the book's structure (environment, ``data/raw`` with its README, ``data/CHANGELOG.md``, ``CITATION.cff``,
@@ -55,6 +56,9 @@ def sha256_bytes(*chunks: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """The file's hash; a missing file or a folder gets a key of its own, and validation then names the problem."""
+    if not path.is_file():
+        return sha256_bytes(b"not a file" if path.exists() else b"missing", str(path).encode())
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -156,7 +160,8 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
     packages = package_versions()
     commit = git_commit()
     notebooks = [chapter.notebook for chapter in chapters.CHAPTERS]
-    inputs = {_relative(p): sha256_file(p) for p in (paths.SOURCES_CSV, paths.FIGURES_CSV, paths.CITATION_CFF)}
+    tables = (paths.SOURCES_CSV, paths.FIGURES_CSV, paths.CHIPS_CSV, paths.SYSTEMS_CSV)
+    inputs = {_relative(p): sha256_file(p) for p in (*tables, paths.CITATION_CFF)}
     # Read by the catalogues and the book: the data dictionary (datapackage.json, Data page) and the changelog.
     documents = [_relative(p) for p in (paths.DATA_RAW / "README.md", paths.DATA_CHANGELOG)]
     inputs |= {name: sha256_file(paths.ROOT / name) for name in documents}
@@ -168,7 +173,7 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
     offered = {**values, "scenario_parameters": scenarios}
 
     environment = sha256_bytes(code.encode(), _json(packages)).encode()
-    raw = _json([inputs[_relative(paths.SOURCES_CSV)], inputs[_relative(paths.FIGURES_CSV)]])
+    raw = _json([inputs[_relative(p)] for p in tables])
     citation = inputs[_relative(paths.CITATION_CFF)].encode()
     steps = {
         "validate": sha256_bytes(b"validate", environment, raw),

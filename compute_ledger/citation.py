@@ -24,6 +24,9 @@ def edition() -> Edition:
     content = inputs.read_yaml(paths.CITATION_CFF)
     if not isinstance(content, dict):
         raise InputFileError(f"{inputs.display(paths.CITATION_CFF)}: expected a mapping of CFF keys")
+    missing = [key for key in ("title", "version", "date-released") if not content.get(key)]
+    if missing:
+        raise InputFileError(f"{inputs.display(paths.CITATION_CFF)}: needs {', '.join(missing)}")
     authors = ", ".join(
         a.get("name") or f"{a.get('given-names', '')} {a.get('family-names', '')}".strip()
         for a in content.get("authors", [])

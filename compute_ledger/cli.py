@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from compute_ledger import errors, params, paths, run
+from compute_ledger import citation, errors, params, paths, run
 
 EXIT_BAD_INPUT = 2
 EXIT_STEP_FAILED = 1
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         # Each scenario shown side by side: its file, then the reader's own --params and --set on top.
         names = args.scenarios or params.available_scenarios()
         scenario_parameters = {name: parameters_from(args, scenarios=[name]) for name in names}
+        citation.edition()  # every chart and page cites the edition: a broken CITATION.cff stops the run here
     except (params.ParameterError, errors.InputFileError) as error:
         print(f"error: {error}\nNothing was run.", file=sys.stderr)
         return EXIT_BAD_INPUT

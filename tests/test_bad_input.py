@@ -305,7 +305,7 @@ def test_a_bad_parameter_stops_before_anything_runs(built_copy, args, fragments)
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        pytest.param("pue: [1.2\n", ["mine.yaml: not valid YAML"], id="not-yaml"),
+        pytest.param("pue: [1.2\n", ["parameter file mine.yaml:2: not valid YAML"], id="not-yaml"),
         pytest.param("- pue\n- 1.2\n", ["mine.yaml: expected a mapping"], id="not-a-mapping"),
         pytest.param("pue: 1.3\ngpu_price: 1\n", ["unknown parameter 'gpu_price' (from", "mine.yaml"], id="unknown"),
         pytest.param("pue: 9\n", ["parameter 'pue' (from mine.yaml)", "given: 9"], id="out-of-range-names-the-file"),
