@@ -124,20 +124,24 @@ def _city_electricity(v, connection, p) -> Evidence:
     yearly_twh = facility_mw * p.utilisation * HOURS_PER_YEAR / 1e6
     household_twh = _v(v, "pow-ref-eia-household-2020")
     homes = yearly_twh / household_twh
-    memphis_mw = _v(v, "ref-mlgw-average-day-2000mw")
+    memphis_mw = _v(v, "ref-mlgw-normal-winter-peak-2000mw")
     return Evidence(
         claimed=memphis_mw,
         computed=facility_mw * p.utilisation,
         unit="MW",
-        compared="100,000 GPUs' average draw against the average load of Memphis's utility, where xAI's cluster is",
+        compared="100,000 GPUs' average draw against the normal winter peak of Memphis's utility (xAI's home)",
         arithmetic=f"{count:,.0f} × {p.accelerator_it_power_w:,.0f} W × PUE {p.pue:g} = {facility_mw:,.0f} MW; "
         f"× utilisation {p.utilisation:g} = {facility_mw * p.utilisation:,.0f} MW on average, "
         f"{yearly_twh:,.2f} TWh a year = {homes:,.0f} US homes at {household_twh * 1e9:,.0f} kWh each",
-        inputs=("seed-004-musk-100000-gpus-planned", "pow-ref-eia-household-2020", "ref-mlgw-average-day-2000mw"),
+        inputs=(
+            "seed-004-musk-100000-gpus-planned",
+            "pow-ref-eia-household-2020",
+            "ref-mlgw-normal-winter-peak-2000mw",
+        ),
         caveat=f"As much as the homes of a city: {homes:,.0f} US households. Not as much as a city's whole load: "
-        f"{100 * facility_mw * p.utilisation / memphis_mw:.0f} % of Memphis's average {memphis_mw:,.0f} MW (MLGW "
-        "itself put the first Colossus at about 5 % of its daily load). The seed says 'small town' in one place, "
-        "'medium-sized city' in another.",
+        f"{100 * facility_mw * p.utilisation / memphis_mw:.0f} % of the {memphis_mw:,.0f} MW normal winter peak "
+        "of Memphis's utility (MLGW itself put the first Colossus at about 5 % of its daily load). "
+        "The seed says 'small town' in one place, 'medium-sized city' in another.",
     )
 
 
