@@ -632,6 +632,8 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
             schema.validate(tables[key], lazy=True)
         except SchemaErrors as errors:
             problems.extend(_problems_from(errors, tables[key], files[key][0], id_column))
+    if not problems:
+        problems.extend(timeline_problems(figures, sources, files["figures"][0]))
     if problems:
         raise RawDataError(problems)
     return Ledger(
@@ -640,6 +642,50 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
         chips=_typed_chips(chips),
         systems=systems.sort_values("system_id", kind="stable").reset_index(drop=True),
     )
+
+
+def timeline_problems(figures: pd.DataFrame, sources: pd.DataFrame, path: Path = paths.FIGURES_CSV) -> list[str]:
+    """Rules across the rows of one system's timeline, on valid tables:
+
+    - a ``reported`` figure cannot refer to a date after its source was published (a source reports the past);
+    - within one system, a reported accelerator count or power (of one power_measure) below an earlier reported
+      one of the same system is a fall: its ``note`` names the earlier row's figure_id and so says why.
+    """
+    display = inputs.display(path)
+    lines_of = figures.attrs.get("lines") or [n + 2 for n in range(len(figures))]
+    published = dict(zip(sources["source_id"], sources["date_published"], strict=True))
+    problems = []
+    for row, figure in enumerate(figures.to_dict("records")):
+        source_date = published.get(figure["source_id"], "")
+        if figure["status"] == "reported" and figure["ref_date"] and source_date:
+            width = min(len(figure["ref_date"]), len(source_date))
+            if figure["ref_date"][:width] > source_date[:width]:
+                problems.append(
+                    f"{display}:{lines_of[row]} [figure_id={figure['figure_id']}] field 'ref_date/status': "
+                    f"{figure['ref_date']!r}/'reported': a reported figure dated after its source "
+                    f"({figure['source_id']}, {source_date}); a date to come is an 'announced plan' or a 'projection'"
+                )
+    timeline = figures.assign(line=lines_of)
+    timeline = timeline[
+        (timeline["system_id"] != "")
+        & (timeline["status"] == "reported")
+        & (timeline["ref_date"] != "")
+        & timeline["metric"].isin(("accelerator_count", "data_centre_power"))
+    ]
+    for _, group in timeline.groupby(["system_id", "metric", "power_measure"], sort=True):
+        largest = None
+        for figure in group.sort_values(["ref_date", "figure_id"], kind="stable").to_dict("records"):
+            value = float(figure["value"])
+            if largest is not None and value < float(largest["value"]) and largest["figure_id"] not in figure["note"]:
+                problems.append(
+                    f"{display}:{figure['line']} [figure_id={figure['figure_id']}] field 'note': "
+                    f"{figure['system_id']} falls from {largest['figure_id']} ({largest['value']} at "
+                    f"{largest['ref_date']}) to {figure['value']} at {figure['ref_date']}: "
+                    f"the note names {largest['figure_id']} and says why"
+                )
+            if largest is None or value > float(largest["value"]):
+                largest = figure
+    return problems
 
 
 def _typed_sources(frame: pd.DataFrame) -> pd.DataFrame:

@@ -263,3 +263,45 @@ def test_the_chip_table_needs_its_reference_chip(tmp_path):
     chips.write_text("\n".join(line for line in lines if not line.startswith("h100,")) + "\n", encoding="utf-8")
     problems = _problems(sources, figures)
     assert f"{chips}: needs an 'h100' row, the reference of H100-equivalents" in problems
+
+
+def test_a_reported_figure_dated_after_its_source_is_refused(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    published = {r["source_id"]: r["date_published"] for r in csv.DictReader(sources.open(encoding="utf-8"))}
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    row = next(r for r in rows if r["status"] == "reported" and len(published[r["source_id"]]) == 10)
+    row["ref_date"], row["ref_date_basis"] = str(int(published[row["source_id"]][:4]) + 1), ""
+    _write_figures(figures, rows)
+    expected = f"{figures}:{rows.index(row) + 2} [figure_id={row['figure_id']}] field 'ref_date/status'"
+    problems = _problems(sources, figures)
+    assert any(p.startswith(expected) and "dated after its source" in p for p in problems), problems
+    row["status"] = "announced plan"
+    _write_figures(figures, rows)
+    schema.validate(sources, figures)
+
+
+def _a_system_timeline(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The reported accelerator counts of the first system with at least two dated ones, oldest first."""
+    by_system: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        if r["metric"] == "accelerator_count" and r["status"] == "reported" and r["system_id"] and r["ref_date"]:
+            by_system.setdefault(r["system_id"], []).append(r)
+    timeline = next(t for _, t in sorted(by_system.items()) if len({r["ref_date"] for r in t}) >= 2)
+    return sorted(timeline, key=lambda r: (r["ref_date"], r["figure_id"]))
+
+
+def test_a_system_that_shrinks_without_a_note_is_named(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    timeline = _a_system_timeline(rows)
+    first, later = timeline[0], next(r for r in timeline if r["ref_date"] > timeline[0]["ref_date"])
+    first["value"] = str(10 * max(float(r["value"]) for r in timeline))
+    first["low"] = first["high"] = ""
+    _write_figures(figures, rows)
+    expected = f"{figures}:{rows.index(later) + 2} [figure_id={later['figure_id']}] field 'note'"
+    problems = _problems(sources, figures)
+    assert any(p.startswith(expected) and f"falls from {first['figure_id']}" in p for p in problems), problems
+    for r in timeline[1:]:
+        r["note"] = f"{r['note']} Smaller than {first['figure_id']}: another count.".strip()
+    _write_figures(figures, rows)
+    schema.validate(sources, figures)
