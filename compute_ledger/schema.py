@@ -493,16 +493,34 @@ def chips_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
                 ),
             ),
             "dense_16bit_tflops": pa.Column(str, positive),
-            "tdp_w": pa.Column(str, positive),
+            "tdp_w": pa.Column(
+                str,
+                pa.Check(
+                    lambda s: s.map(lambda t: t == "" or (_is_number(t) and float(t) > 0)),
+                    error="is not empty or a positive number",
+                ),
+            ),
             "source_id": pa.Column(str, known),
             "tflops_quote": _required_text("tflops_quote"),
             "tdp_source_id": pa.Column(
                 str,
                 pa.Check(lambda s: (s == "") | s.isin(known_source_ids), error="is not a source_id of sources.csv"),
             ),
-            "tdp_quote": _required_text("tdp_quote"),
+            "tdp_quote": _optional_text("tdp_quote"),
             "note": _optional_text("note"),
         },
+        checks=[
+            pa.Check(
+                lambda f: (f["tdp_w"] == "") == (f["tdp_quote"] == ""),
+                error="a TDP comes with its quote (tdp_w and tdp_quote are both given or both empty)",
+                name="tdp_w/tdp_quote",
+            ),
+            pa.Check(
+                lambda f: (f["tdp_w"] != "") | (f["tdp_source_id"] == ""),
+                error="a tdp_source_id without a tdp_w",
+                name="tdp_w/tdp_source_id",
+            ),
+        ],
         strict=True,
         ordered=True,
         name="chips.csv",
@@ -569,6 +587,8 @@ _TABLE_CHECK_FIELDS = {
     "chip": "metric/chip",
     "power_measure": "metric/power_measure",
     "ref_date_basis": "ref_date_basis/ref_date/source_id",
+    "tdp_w/tdp_quote": "tdp_w/tdp_quote",
+    "tdp_w/tdp_source_id": "tdp_w/tdp_source_id",
 }
 
 
