@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import papermill
 import pytest
@@ -53,8 +54,10 @@ def test_scenarios_change_only_the_chapters_that_take_them():
 def project_copy(tmp_path, monkeypatch):
     """The keys computed from a copy of the project's files, which the test may change."""
     root = copy_project(tmp_path / "project")
-    for name in ("SOURCES_CSV", "FIGURES_CSV", "CITATION_CFF", "BOOK", "NOTEBOOKS", "DATA_RAW", "DATA_CHANGELOG"):
-        monkeypatch.setattr(paths, name, root / getattr(paths, name).relative_to(paths.ROOT))
+    # Every path the project derives from its root, so a path added to `paths` later is moved too.
+    for name, value in vars(paths).items():
+        if name != "ROOT" and isinstance(value, Path) and value.is_relative_to(paths.ROOT):
+            monkeypatch.setattr(paths, name, root / value.relative_to(paths.ROOT))
     monkeypatch.setattr(paths, "ROOT", root)
     return root
 
