@@ -43,6 +43,26 @@ _LOADER = """
       document.head.appendChild(script);
     });
   }
+  var width = el.clientWidth || 600;
+  // A wrapped facet gets as many columns as the chart's box holds, each as wide as it can be.
+  if (spec.facet && spec.spec && spec.columns) {
+    spec.columns = Math.max(1, Math.min(spec.columns, Math.floor(width / 300)));
+    spec.spec.width = Math.max(150, Math.floor(width / spec.columns) - 110);
+  }
+  // In a narrow box, long axis and legend labels are cut (with an ellipsis; the tooltip has the whole text) so
+  // the plot keeps most of the width.
+  if (width < 560) {
+    (function cap(node) {
+      if (!node || typeof node !== "object") return;
+      Object.keys(node).forEach(function (key) {
+        if (key === "labelLimit") node[key] = Math.min(node[key], Math.round(width * 0.45));
+        else if (key !== "datasets" && key !== "data") cap(node[key]);
+      });
+    })(spec);
+    spec.config = spec.config || {};
+    spec.config.axis = Object.assign({}, spec.config.axis, {labelLimit: Math.round(width * 0.45)});
+    spec.config.legend = Object.assign({}, spec.config.legend, {columns: 1, labelLimit: Math.round(width * 0.6)});
+  }
   window.__computeLedgerVega
     .then(function () { return vegaEmbed(el, spec, {actions: false, renderer: "svg"}); })
     .catch(function (error) {
@@ -169,11 +189,22 @@ def publish(
         title=title,
         caption=caption,
         source_line=source_line,
-        spec=spec,
+        spec=page_spec(spec),
         exports=exports,
         chapter=chapter,
         description=description,
     )
+
+
+def page_spec(spec: dict) -> dict:
+    """The spec the page draws, without its title: a single or layered view takes the width of its column and
+    follows it when the window is resized; a view with its own width and a facet (sized by the loader) keep theirs."""
+    # The figure's caption gives the title and the source in words; inside the page's chart they would only take
+    # the room of the plot (the exported images keep them).
+    spec = {key: value for key, value in spec.items() if key != "title"}
+    if "width" in spec or any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        return spec
+    return {**spec, "width": "container", "autosize": {"type": "fit-x", "contains": "padding", "resize": True}}
 
 
 def write_vendor_bundle(target: Path) -> Path:

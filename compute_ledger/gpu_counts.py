@@ -67,8 +67,11 @@ def counts_chart(frame: pd.DataFrame, title_y: str = "Accelerators (log scale)")
     x = alt.X("decimal_year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1))
     base = alt.Chart(frame).encode(x=x)
     y = alt.Y("value:Q", title=title_y, scale=alt.Scale(type="log"))
-    ranges = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
-        y=alt.Y("low:Q", scale=alt.Scale(type="log")), y2="high:Q"
+    # A range bar only where there is a range: a point estimate would leave a rule of zero length.
+    ranges = (
+        base.transform_filter("datum.high > datum.low")
+        .mark_rule(strokeWidth=3, opacity=0.6)
+        .encode(y=alt.Y("low:Q", scale=alt.Scale(type="log")), y2="high:Q")
     )
     points = base.mark_point(size=110, filled=True, opacity=0.9).encode(
         y=y,

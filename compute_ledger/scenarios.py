@@ -556,8 +556,10 @@ def projection_chart(plotted: pd.DataFrame, names: list[str]) -> alt.FacetChart:
         observed_other.encode(**point_encoding),
         data=plotted,
     ).properties(width=190, height=300)
+    # A wrapped facet: the page sets the number of columns to what its width holds (one on a phone).
     return layers.facet(
-        column=alt.Column("scenario:N", title=None, sort=names, header=alt.Header(labelFontSize=13))
+        facet=alt.Facet("scenario:N", title=None, sort=names, header=alt.Header(labelFontSize=13)),
+        columns=len(names),
     ).properties(autosize=alt.AutoSizeParams(type="pad"))
 
 
@@ -604,7 +606,11 @@ def milestone_chart(plotted: pd.DataFrame, names: list[str], first_year: int, ho
         alt.Tooltip("band_text:N", title="P10–P90"),
         alt.Tooltip("share_reaching_by_horizon:Q", title="Share of draws by the horizon", format=".0%"),
     ]
-    bars = base.mark_rule(strokeWidth=4, opacity=0.6).encode(x=x, x2="p90:Q", tooltip=tooltip)
+    bars = (
+        base.transform_filter("datum.p90 > datum.p10")
+        .mark_rule(strokeWidth=4, opacity=0.6)
+        .encode(x=x, x2="p90:Q", tooltip=tooltip)
+    )
     points = base.mark_point(filled=True, size=120, opacity=1).encode(
         x=alt.X("p50:Q"),
         shape=alt.Shape("milestone:N", title="Facility power reaches", scale=alt.Scale(range=["circle", "square"])),

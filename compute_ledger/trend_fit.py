@@ -492,8 +492,10 @@ def comparison_chart(plotted: pd.DataFrame) -> alt.LayerChart:
         title=None,
         scale=alt.Scale(domain=["this book's fit", "published"], range=[charts.PALETTE[3], charts.PALETTE[0]]),
     )
-    ranges = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
-        x=alt.X("low:Q", title="Multiple per year (log scale)", scale=x_scale), x2="high:Q", color=colour
+    ranges = (
+        base.transform_filter("datum.high > datum.low")
+        .mark_rule(strokeWidth=3, opacity=0.6)
+        .encode(x=alt.X("low:Q", title="Multiple per year (log scale)", scale=x_scale), x2="high:Q", color=colour)
     )
     points = base.mark_point(size=90, filled=True).encode(
         x=alt.X("multiple_per_year:Q", scale=x_scale),

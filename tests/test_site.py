@@ -93,6 +93,66 @@ def test_every_page_loads_offline_and_every_chart_draws(site, browser):
     assert charts_seen >= 5
 
 
+# For every chart: its data marks (Vega's `role-mark` groups, not axes, legends or titles), how many have a size,
+# and how many have their centre inside the part of the page a reader sees: the viewport's width, cut by every
+# ancestor that clips or scrolls (a mark scrolled out of a box is not seen).
+_MARKS = """
+() => Array.from(document.querySelectorAll("div.cl-chart")).map((chart) => {
+  const items = Array.from(chart.querySelectorAll("svg g.role-mark > *"));
+  let left = 0, right = document.documentElement.clientWidth, top = -Infinity, bottom = Infinity;
+  for (let a = chart; a && a !== document.body; a = a.parentElement) {
+    const style = getComputedStyle(a), box = a.getBoundingClientRect();
+    if (style.overflowX !== "visible") { left = Math.max(left, box.left); right = Math.min(right, box.right); }
+    if (style.overflowY !== "visible") { top = Math.max(top, box.top); bottom = Math.min(bottom, box.bottom); }
+  }
+  let drawn = 0, visible = 0;
+  for (const item of items) {
+    const box = item.getBoundingClientRect();
+    if (!(box.width > 0 || box.height > 0)) continue;
+    drawn += 1;
+    const x = (box.left + box.right) / 2, y = (box.top + box.bottom) / 2;
+    if (x >= left - 0.5 && x <= right + 0.5 && y >= top - 0.5 && y <= bottom + 0.5) visible += 1;
+  }
+  return {chart: chart.id, marks: items.length, drawn: drawn, visible: visible};
+})
+"""
+
+
+def chart_marks(page) -> list[dict]:
+    """Wait for every chart of the page to draw, then count its marks (see _MARKS)."""
+    charts = page.locator("div.cl-chart")
+    for index in range(charts.count()):
+        charts.nth(index).locator("svg").first.wait_for(state="attached", timeout=15_000)
+    return page.evaluate(_MARKS)
+
+
+def marks_problems(counts: list[dict]) -> list[str]:
+    """Charts that draw no sized mark, or show fewer than 90 % of their marks."""
+    problems = []
+    for c in counts:
+        if c["drawn"] == 0:
+            problems.append(f"{c['chart']}: no data mark has a size ({c['marks']} marks)")
+        elif c["visible"] < 0.9 * c["marks"]:
+            problems.append(f"{c['chart']}: {c['visible']} of {c['marks']} marks visible")
+    return problems
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_every_chart_shows_its_marks(site, browser, width):
+    root, base = site
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems, seen = [], 0
+    for name in _pages(root):
+        page.goto(f"{base}/{name}", wait_until="load")
+        counts = chart_marks(page)
+        seen += len(counts)
+        problems += [f"{name} {p}" for p in marks_problems(counts)]
+    context.close()
+    assert seen >= 10
+    assert not problems, f"at {width} px: " + "; ".join(problems)
+
+
 def test_pages_without_charts_do_not_load_vega(site, browser):
     _, base = site
     context = browser.new_context()
