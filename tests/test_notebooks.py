@@ -45,3 +45,12 @@ def test_parameter_defaults_equal_the_model(chapter):
             continue
         assert name in params.Parameters.model_fields, f"{chapter.name}: unknown parameter {name}"
         assert value == getattr(defaults, name), f"{chapter.name}: {name} = {value!r}, model default differs"
+
+
+def test_no_prose_line_is_lost_as_a_comment(chapter):
+    """In MyST a line that starts with "%" is a comment: the sentence it begins would vanish from the page."""
+    notebook = nbformat.read(chapter.notebook, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            lost = [line for line in cell.source.splitlines() if line.lstrip().startswith("%")]
+            assert not lost, f"{chapter.name}: this line would be dropped as a MyST comment: {lost[0][:80]}"
