@@ -511,3 +511,246 @@ def comparison_chart(plotted: pd.DataFrame) -> alt.LayerChart:
     )
     no_growth = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4], color="#777777").encode(x="x:Q")
     return alt.layer(no_growth, ranges, points)
+
+
+# --- Record series: each system that was the largest of its kind when it came online at that size ---------------
+
+RECORD_STATUSES = ("reported", "estimate")  # what was built or used (plans and projections are not records)
+ROLE_RECORD = "record"
+ROLE_NOT_RECORD = "not a record"
+COMPUTE_RECORD_SERIES = "largest cluster (H100e)"
+SITE_RECORD_SERIES = "largest site (MW)"
+TOP_PER_YEAR = 3  # the check estimator: the three largest rows of each year
+# Power that a site draws or is built to draw: IT load, facility power, or a power the source leaves unqualified.
+# Grid supply (an interconnection's capacity, often energised ahead of the load) and on-site generation are not.
+SITE_RECORD_MEASURES = ("it", "facility", "unspecified")
+
+
+def record_candidates_compute(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
+    """Dated accelerator counts of single clusters, sites and training runs that were built or used, in
+    H100-equivalents (the chip table's conversion; a count of unknown chips takes its range's geometric middle).
+
+    Non-preferred rows of a group measuring one quantity are left out, as are low-confidence rows (unconfirmed),
+    rows on weak sources and every programme, fleet and pipeline (the ``accelerator_counts`` view)."""
+    return connection.execute(
+        f"""
+        SELECT {_COLUMNS}, system_id, chip, h100e AS record_value, h100e_low AS record_low,
+               h100e_high AS record_high, source_tier
+        FROM accelerator_counts
+        WHERE ref_year IS NOT NULL AND ref_year >= ? AND status IN (SELECT unnest(?))
+          AND coalesce(preferred, true) AND confidence <> 'low' AND h100e IS NOT NULL AND h100e > 0
+        ORDER BY decimal_year, figure_id
+        """,
+        [fit_start_year, list(RECORD_STATUSES)],
+    ).df()
+
+
+def record_candidates_site(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
+    """Dated power of single sites and clusters that were built or used (MW), measured as in
+    :data:`SITE_RECORD_MEASURES`, without the rows of :data:`NOT_SITE_POWER`, weak sources, low-confidence rows
+    (unconfirmed claims) and non-preferred rows of a group."""
+    return connection.execute(
+        f"""
+        SELECT {_COLUMNS}, system_id, chip, power_measure, value AS record_value, low AS record_low,
+               high AS record_high, source_tier
+        FROM site_power
+        WHERE ref_year IS NOT NULL AND ref_year >= ? AND status IN (SELECT unnest(?))
+          AND scope IN (SELECT unnest(?)) AND figure_id NOT IN (SELECT unnest(?))
+          AND power_measure IN (SELECT unnest(?))
+          AND coalesce(preferred, true) AND confidence <> 'low' AND value > 0
+        ORDER BY decimal_year, figure_id
+        """,
+        [
+            fit_start_year,
+            list(RECORD_STATUSES),
+            list(SITE_POWER_SCOPES),
+            list(NOT_SITE_POWER),
+            list(SITE_RECORD_MEASURES),
+        ],
+    ).df()
+
+
+def mark_records(candidates: pd.DataFrame, value_column: str = "record_value") -> pd.DataFrame:
+    """The candidates in date order with ``is_record``: a row is a record when its value exceeds every value
+    dated before it (strictly), so a system enters once for each size at which it became the largest existing.
+    Rows of the same date are taken largest first. Returns a new frame; the input is not changed."""
+    ordered = candidates.sort_values(
+        ["decimal_year", value_column, "figure_id"], ascending=[True, False, True], kind="mergesort"
+    ).reset_index(drop=True)
+    earlier_max = ordered[value_column].cummax().shift(1, fill_value=-math.inf)
+    return ordered.assign(is_record=ordered[value_column] > earlier_max)
+
+
+def top_per_year(candidates: pd.DataFrame, value_column: str = "record_value", top: int = TOP_PER_YEAR):
+    """The ``top`` largest rows of each year (ties by figure_id), in date order: the check estimator's points."""
+    ranked = candidates.sort_values([value_column, "figure_id"], ascending=[False, True], kind="mergesort")
+    return ranked.groupby("ref_year", sort=True).head(top).sort_values(["decimal_year", "figure_id"])
+
+
+@dataclass(frozen=True, eq=False)
+class RecordFit:
+    """A fit on a record series, with the top-per-year fit as a check on the same candidates."""
+
+    series: SeriesFit
+    check: growth.GrowthFit
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """The records, in date order."""
+        return self.series.fitted_points
+
+
+def doubling_months(multiple_per_year: float) -> float:
+    """Months to double at this yearly multiple (``inf`` when it does not grow)."""
+    return 12.0 * math.log(2.0) / math.log(multiple_per_year) if multiple_per_year > 1.0 else math.inf
+
+
+def fit_records(candidates: pd.DataFrame, series: str, unit: str) -> RecordFit:
+    """Fit ``ln(value)`` on date through the records (Student-t interval at :data:`CONFIDENCE`), and, as a check,
+    through the :data:`TOP_PER_YEAR` largest rows of each year. Every candidate is kept in ``points`` with its role.
+
+    Raises :class:`growth.GrowthInputError` when fewer than :data:`MIN_FIT_POINTS` records remain."""
+    marked = mark_records(candidates)
+    records = marked[marked["is_record"]]
+    if len(records) < MIN_FIT_POINTS:
+        raise growth.GrowthInputError(
+            f"{series}: {len(records)} record(s); a fit with an interval needs at least {MIN_FIT_POINTS}. "
+            "Lower fit_start_year."
+        )
+    fit = growth.fit_exponential(records["decimal_year"], records["record_value"], confidence=CONFIDENCE)
+    top = top_per_year(marked)
+    check = growth.fit_exponential(top["decimal_year"], top["record_value"], confidence=CONFIDENCE)
+    points = marked.assign(
+        in_fit=marked["is_record"],
+        fit_value=marked["record_value"].where(marked["is_record"]),
+        role=np.where(marked["is_record"], ROLE_RECORD, ROLE_NOT_RECORD),
+        stated_value=marked["value"],  # as the ledger states it (accelerators, MW); `value` is the series' unit
+        value=marked["record_value"],
+    )
+    curve = confidence_band(fit, records["decimal_year"].to_numpy(), np.log(records["record_value"].to_numpy()))
+    return RecordFit(series=SeriesFit(series=series, unit=unit, fit=fit, points=points, curve=curve), check=check)
+
+
+def record_table(record_fit: RecordFit) -> pd.DataFrame:
+    """The records for people: date, system, what was counted, the value in the series' unit, status and the tier
+    of the source, one row per record in date order (exact values; the page formats them)."""
+    r = record_fit.records
+    return pd.DataFrame(
+        {
+            "date": r["ref_date"],
+            "system": r["system_id"].fillna("").where(r["system_id"].fillna("") != "", r["entity"]),
+            "what": r["subject"],
+            "chip": r["chip"].fillna(""),
+            "stated": r["stated_value"],
+            "stated unit": r["unit"],
+            record_fit.series.unit: r["record_value"],
+            "status": r["status"],
+            "source tier": r["source_tier"],
+            "figure_id": r["figure_id"],
+        }
+    )
+
+
+def record_chart(plotted: pd.DataFrame, y_title: str) -> alt.LayerChart:
+    """The records (filled, coloured by status) with the fitted line and its band; every other candidate as a small
+    grey ring, so the reader sees what the records were chosen from."""
+    x = alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
+    base = alt.Chart(plotted).encode(x=x)
+    log_scale = alt.Scale(type="log")
+    curve = base.transform_filter(alt.datum.layer == "curve")
+    band = curve.mark_area(opacity=0.18, color="#555555").encode(
+        y=alt.Y("band_low:Q", title=y_title, scale=log_scale), y2="band_high:Q"
+    )
+    line = curve.mark_line(color="#333333", strokeWidth=2).encode(y=alt.Y("fitted:Q", scale=log_scale))
+    tooltip = [
+        alt.Tooltip("subject:N", title="What"),
+        alt.Tooltip("value:Q", title="Value", format=",.3s"),
+        alt.Tooltip("ref_date:N", title="Date"),
+        alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("role:N", title="Record?"),
+        alt.Tooltip("publisher:N", title="Source"),
+        alt.Tooltip("figure_id:N", title="Figure id"),
+    ]
+    points = base.transform_filter(alt.datum.layer == "point")
+    others = points.transform_filter(alt.datum.role != ROLE_RECORD).mark_point(
+        size=40, filled=False, color="#999999", opacity=0.8
+    )
+    records = points.transform_filter(alt.datum.role == ROLE_RECORD).mark_point(size=110, filled=True, opacity=0.95)
+    y = alt.Y("value:Q", scale=log_scale)
+    return alt.layer(
+        band,
+        line,
+        others.encode(y=y, tooltip=tooltip),
+        records.encode(y=y, tooltip=tooltip, **charts.status_encoding()),
+    )
+
+
+def _sig(value: float, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures with thousands separators (1,260; 652,000; 13.0)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
+    return f"{round(value, decimals):,.{decimals}f}"
+
+
+def record_display(record_fit: RecordFit) -> pd.DataFrame:
+    """The record table for the page: values to three significant figures with separators and units."""
+    table = record_table(record_fit)
+    unit = record_fit.series.unit
+    return pd.DataFrame(
+        {
+            "Date": table["date"],
+            "System": table["system"],
+            "What was counted": table["what"],
+            "As stated": [
+                f"{_sig(v)} {u}" + (f" ({c})" if c and c not in ("mixed", "unknown") else f" ({c} chips)" if c else "")
+                for v, u, c in zip(table["stated"], table["stated unit"], table["chip"], strict=True)
+            ],
+            unit: [_sig(v) for v in table[unit]],
+            "Status": table["status"],
+            "Source tier": table["source tier"],
+            "Figure": table["figure_id"],
+        }
+    )
+
+
+def add_record_key_numbers(keys, prefix: str, record_fit: RecordFit, what: str) -> None:
+    """Record the fit's multiple, its interval and its doubling time (with the interval's doubling times) as key
+    numbers ``<prefix>_multiple``, ``_ci_low``, ``_ci_high``, ``_doubling_months``, ``_doubling_months_low/high``;
+    glue the check estimator's multiple and the number of records."""
+    from compute_ledger import report
+
+    fit = record_fit.series.fit
+    inputs = list(record_fit.records["figure_id"])
+    fitted = "least-squares fit of ln(value) on date through the record series; Student-t interval"
+    doubling = "12 × ln 2 ÷ ln(yearly multiple)"
+    numbers = {
+        "multiple": (fit.multiple_per_year, "x per year", f"Yearly growth multiple of {what}", fitted),
+        "ci_low": (fit.ci_low, "x per year", f"Lower end of the interval of {what}'s yearly multiple", fitted),
+        "ci_high": (fit.ci_high, "x per year", f"Upper end of the interval of {what}'s yearly multiple", fitted),
+        "doubling_months": (doubling_months(fit.multiple_per_year), "months", f"Doubling time of {what}", doubling),
+        "doubling_months_low": (
+            doubling_months(fit.ci_high),
+            "months",
+            f"Shortest doubling time in the interval of {what}",
+            doubling + " (upper end of the interval)",
+        ),
+        "doubling_months_high": (
+            doubling_months(fit.ci_low),
+            "months",
+            f"Longest doubling time in the interval of {what}",
+            doubling + " (lower end of the interval)",
+        ),
+    }
+    for name, (value, unit, description, method) in numbers.items():
+        if math.isfinite(value):
+            keys.add(f"{prefix}_{name}", value, unit=unit, description=description, method=method, inputs=inputs)
+        else:  # an interval that reaches no growth has no doubling time: shown in the prose, not a key number
+            report.glue(f"{prefix}_{name}", value)
+    report.glue(f"{prefix}_records", fit.n)
+    report.glue(f"{prefix}_first_year", int(fit.first_year))
+    report.glue(f"{prefix}_last_year", int(fit.last_year))
+    report.glue(f"{prefix}_check_multiple", record_fit.check.multiple_per_year)
+    report.glue(f"{prefix}_check_ci_low", record_fit.check.ci_low)
+    report.glue(f"{prefix}_check_ci_high", record_fit.check.ci_high)
+    report.glue(f"{prefix}_check_points", record_fit.check.n)
