@@ -155,11 +155,20 @@ class SeriesFit:
         return 12.0 * self.fit.doubling_time_years
 
 
+def observed_until() -> float:
+    """The edition's date (``CITATION.cff``) as a decimal year. A reported or estimated figure dated after it
+    describes the future, so no fit, record series or projection base takes it; plans are drawn whatever their date."""
+    from compute_ledger import citation, dates
+
+    return dates.decimal_year(citation.edition().date)
+
+
 def largest_cluster_points(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
     """Largest accelerator count per year from ``fit_start_year``: built or used, and announced, separately."""
     return connection.execute(
-        f"SELECT {_COLUMNS} FROM largest_cluster_by_year WHERE ref_year >= ? ORDER BY decimal_year, status",
-        [fit_start_year],
+        f"""SELECT {_COLUMNS} FROM largest_cluster_by_year
+            WHERE ref_year >= ? AND (status = 'announced plan' OR decimal_year <= ?) ORDER BY decimal_year, status""",
+        [fit_start_year, observed_until()],
     ).df()
 
 
@@ -176,12 +185,13 @@ def largest_site_power_points(connection: duckdb.DuckDBPyConnection, fit_start_y
                 PARTITION BY ref_year, status = 'announced plan' ORDER BY value DESC, figure_id) AS rank_in_year
             FROM site_power
             WHERE ref_year IS NOT NULL AND ref_year >= ? AND status <> 'projection'
+              AND (status = 'announced plan' OR decimal_year <= ?)
               AND scope IN (SELECT unnest(?)) AND figure_id NOT IN (SELECT unnest(?))
               AND coalesce(preferred, true)
         ) WHERE rank_in_year = 1
         ORDER BY decimal_year, status
         """,
-        [fit_start_year, list(SITE_POWER_SCOPES), list(NOT_SITE_POWER)],
+        [fit_start_year, observed_until(), list(SITE_POWER_SCOPES), list(NOT_SITE_POWER)],
     ).df()
 
 
@@ -537,11 +547,11 @@ def record_candidates_compute(connection: duckdb.DuckDBPyConnection, fit_start_y
         SELECT {_COLUMNS}, system_id, chip, h100e AS record_value, h100e_low AS record_low,
                h100e_high AS record_high, source_tier
         FROM accelerator_counts
-        WHERE ref_year IS NOT NULL AND ref_year >= ? AND status IN (SELECT unnest(?))
+        WHERE ref_year IS NOT NULL AND ref_year >= ? AND decimal_year <= ? AND status IN (SELECT unnest(?))
           AND coalesce(preferred, true) AND confidence <> 'low' AND h100e IS NOT NULL AND h100e > 0
         ORDER BY decimal_year, figure_id
         """,
-        [fit_start_year, list(RECORD_STATUSES)],
+        [fit_start_year, observed_until(), list(RECORD_STATUSES)],
     ).df()
 
 
@@ -554,7 +564,7 @@ def record_candidates_site(connection: duckdb.DuckDBPyConnection, fit_start_year
         SELECT {_COLUMNS}, system_id, chip, power_measure, value AS record_value, low AS record_low,
                high AS record_high, source_tier
         FROM site_power
-        WHERE ref_year IS NOT NULL AND ref_year >= ? AND status IN (SELECT unnest(?))
+        WHERE ref_year IS NOT NULL AND ref_year >= ? AND decimal_year <= ? AND status IN (SELECT unnest(?))
           AND scope IN (SELECT unnest(?)) AND figure_id NOT IN (SELECT unnest(?))
           AND power_measure IN (SELECT unnest(?))
           AND coalesce(preferred, true) AND confidence <> 'low' AND value > 0
@@ -562,6 +572,7 @@ def record_candidates_site(connection: duckdb.DuckDBPyConnection, fit_start_year
         """,
         [
             fit_start_year,
+            observed_until(),
             list(RECORD_STATUSES),
             list(SITE_POWER_SCOPES),
             list(NOT_SITE_POWER),

@@ -92,3 +92,23 @@ def test_the_real_series_take_single_systems_only_and_no_unconfirmed_or_grid_row
     # H100e: a count of A100s is worth fewer H100e than its count (312 / 989 dense TFLOPS).
     a100 = compute[compute["chip"] == "a100"]
     assert not a100.empty and (a100["record_value"] < a100["value"]).all()
+
+
+def test_nothing_dated_after_the_edition_enters_a_fit_a_record_or_the_projection_base(ledger_connection):
+    """The ledger holds estimates of clusters still to be built (e.g. a 2027 Abilene phase): they are forecasts."""
+    from compute_ledger import scenarios
+
+    until = trend_fit.observed_until()
+    future = ledger_connection.execute(
+        "SELECT count(*) FROM accelerator_counts WHERE status IN ('reported', 'estimate') AND decimal_year > ?",
+        [until],
+    ).fetchone()[0]
+    assert future > 0, "the guard is only tested while the ledger holds a future-dated estimate"
+    cluster = trend_fit.fit_largest_cluster(ledger_connection, 2018, include_announced=False)
+    assert (cluster.fitted_points["decimal_year"] <= until).all()
+    assert scenarios.base_point(cluster).decimal_year <= until
+    for frame in (
+        trend_fit.record_candidates_compute(ledger_connection, 2018),
+        trend_fit.record_candidates_site(ledger_connection, 2018),
+    ):
+        assert (frame["decimal_year"] <= until).all()
