@@ -76,10 +76,27 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
         f"Code: {escape.html_text(edition.licence)} licence; the project's own data: CC BY 4.0; quotes belong to their "
         f"authors and are attributed. Cite: {escape.html_text(citation.book_citation())}</p>"
     )
+    config["sphinx"]["config"]["extensions"].append("compute_ledger.page_meta")
+    folder.write(
+        "_extra/favicon.ico", favicon_ico((paths.BOOK / "_static" / "favicon.svg").read_text(encoding="utf-8"))
+    )
     folder.write_text("_config.yml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     folder.remove_others()
     folder.refresh_glue_readers()
     return folder.changed
+
+
+def favicon_ico(svg: str) -> bytes:
+    """``favicon.ico`` for browsers that ask the site's root for it: the SVG icon as a 32 px PNG inside an ICO file
+    (one directory entry whose image is PNG data, which every current browser reads)."""
+    import struct
+
+    import vl_convert
+
+    png = vl_convert.svg_to_png(svg.replace("<svg ", '<svg width="32" height="32" ', 1), scale=1)
+    header = struct.pack("<HHH", 0, 1, 1)
+    entry = struct.pack("<BBBBHHII", 32, 32, 0, 0, 1, 32, len(png), 6 + 16)
+    return header + entry + png
 
 
 def copy_for_book(executed: Path) -> str:

@@ -253,3 +253,37 @@ def test_every_link_to_a_figure_or_source_anchor_resolves(site):
         links |= set(re.findall(r'href="sources\.html#([^"]+)"', (root / name).read_text(encoding="utf-8")))
     assert len(links) > 100
     assert not sorted(links - anchors), "links to missing anchors in sources.html"
+
+
+def test_every_page_has_a_description_open_graph_tags_and_the_icon(site):
+    from html.parser import HTMLParser
+
+    class Meta(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.meta, self.lang = {}, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "html":
+                self.lang = a.get("lang")
+            if tag == "meta" and a.get("content") and (a.get("name") or a.get("property")):
+                self.meta[a.get("name") or a.get("property")] = a["content"]
+
+    root, base = site
+    missing = {}
+    for name in _pages(root):
+        if name in ("index.html", "genindex.html", "search.html"):  # a redirect and Sphinx's own index pages
+            continue
+        parser = Meta()
+        parser.feed((root / name).read_text(encoding="utf-8"))
+        lacks = [k for k in ("description", "og:title", "og:description", "twitter:card") if not parser.meta.get(k)]
+        if parser.lang != "en":
+            lacks.append("lang")
+        if len(parser.meta.get("description", "")) < 40:
+            lacks.append("a description of a sentence")
+        if lacks:
+            missing[name] = lacks
+    assert not missing, missing
+    with urllib.request.urlopen(f"{base}/favicon.ico") as response:
+        assert response.status == 200 and response.read(4) == b"\x00\x00\x01\x00"
