@@ -213,7 +213,8 @@ def key_numbers_page(catalogue) -> str:
             from_figures = ", ".join(_figure_link(i) for i in row.inputs) or "none"
             checked = ", ".join(_figure_link(i) for i in row.checked)
             used = ", ".join(
-                f"<code>{escape.html_text(k)}</code> = {escape.html_text(str(v))}" for k, v in row.parameters.items()
+                f"<code>{escape.html_text(k)}</code> = {escape.html_text(report.cell(v))}"
+                for k, v in row.parameters.items()
             )
             cite = (
                 f"{e.authors} ({e.date[:4]}). {e.title}, edition {e.version} ({e.date}), key number {row.id}. "

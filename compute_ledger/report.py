@@ -94,12 +94,28 @@ def source_table(frame: pd.DataFrame) -> pd.DataFrame:
     return shown.reset_index(drop=True)
 
 
+def cell(value: object) -> str:
+    """A table cell's text: whole numbers with thousands separators and no float tail (100,000, not 100000.0), other
+    numbers to six significant figures (1.82, 0.0125), empty for a missing value; anything else as text."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int | float) or hasattr(value, "item"):
+        number = value.item() if hasattr(value, "item") else value
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            if number != number:
+                return ""
+            if float(number).is_integer() and abs(number) < 1e15:
+                return f"{number:,.0f}"
+            return f"{number:,.6g}"
+    return str(value)
+
+
 def html_table(frame: pd.DataFrame, table_id: str, caption: str, links: dict[str, str] | None = None) -> HTML:
     """A plain HTML table with an anchor, a caption and source links (``links``: column -> url column)."""
     head = "".join(f"<th>{escape.html_text(str(c))}</th>" for c in frame.columns)
     body = []
     for _, row in frame.iterrows():
-        cells = "".join(f"<td>{escape.html_text(str(v))}</td>" for v in row.values)
+        cells = "".join(f"<td>{escape.html_text(cell(v))}</td>" for v in row.values)
         body.append(f"<tr>{cells}</tr>")
     return HTML(
         f'<div class="cl-table-wrap" id="tbl-{table_id}"><table class="cl-table">'
