@@ -161,7 +161,9 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
             + escape.md_text(source.language)
             + (f" · seed file {escape.md_text(source.seed_file)}" if source.seed_file else ""),
             "",
-            escape.link(source.url, source.url),
+            escape.link(source.url, source.url)
+            + " · "
+            + escape.link(citation.archive_url(source.url, str(source.accessed)), "archived copy", "cl-archive"),
             "",
             f"Terms: {escape.md_text(source.licence)}. Source id: `{source.source_id}`.",
             "",
@@ -179,6 +181,8 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
                 f"{escape.md_text(figure.status)} · confidence {escape.md_text(figure.confidence)}{outlet}",
                 "",
                 f"> {escape.md_text(figure.quote)}",
+                "",
+                escape.link(citation.quote_url(source.url, figure.quote), "Open the source at this quote", "cl-quote"),
                 "",
             ]
             if figure.quote_en != figure.quote:

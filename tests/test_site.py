@@ -287,3 +287,15 @@ def test_every_page_has_a_description_open_graph_tags_and_the_icon(site):
     assert not missing, missing
     with urllib.request.urlopen(f"{base}/favicon.ico") as response:
         assert response.status == 200 and response.read(4) == b"\x00\x00\x01\x00"
+
+
+def test_every_figure_links_to_its_quote_and_every_source_to_an_archived_copy(site):
+    import re
+
+    root, _ = site
+    html = (root / "sources.html").read_text(encoding="utf-8")
+    figures = len(re.findall(r'id="figure-', html))
+    sources = len(re.findall(r'id="source-', html))
+    assert figures > 500 and sources > 200
+    assert len(re.findall(r'class="cl-quote" href="https?://[^"]+"', html)) == figures
+    assert len(re.findall(r'class="cl-archive" href="https://web\.archive\.org/web/\d{8}/https?://', html)) == sources
