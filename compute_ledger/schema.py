@@ -654,6 +654,7 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
             problems.extend(_problems_from(errors, tables[key], files[key][0], id_column))
     if not problems:
         problems.extend(timeline_problems(figures, sources, files["figures"][0]))
+        problems.extend(weak_confidence_problems(figures, sources, files["figures"][0]))
     if problems:
         raise RawDataError(problems)
     return Ledger(
@@ -662,6 +663,20 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
         chips=_typed_chips(chips),
         systems=systems.sort_values("system_id", kind="stable").reset_index(drop=True),
     )
+
+
+def weak_confidence_problems(figures: pd.DataFrame, sources: pd.DataFrame, path: Path = paths.FIGURES_CSV) -> list[str]:
+    """A figure read on a ``weak`` source (a mirror, a repost, an aggregator, a machine-written site) has confidence
+    ``low``: it may be shown in tables, never trusted more than its source."""
+    display = inputs.display(path)
+    lines_of = figures.attrs.get("lines") or [n + 2 for n in range(len(figures))]
+    tier = dict(zip(sources["source_id"], sources["tier"], strict=True))
+    return [
+        f"{display}:{lines_of[row]} [figure_id={figure['figure_id']}] field 'confidence': {figure['confidence']!r}: "
+        f"its source {figure['source_id']} is weak, so its confidence is 'low' (or find a better source)"
+        for row, figure in enumerate(figures.to_dict("records"))
+        if tier.get(figure["source_id"]) == "weak" and figure["confidence"] != "low"
+    ]
 
 
 def timeline_problems(figures: pd.DataFrame, sources: pd.DataFrame, path: Path = paths.FIGURES_CSV) -> list[str]:

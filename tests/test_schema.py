@@ -305,3 +305,14 @@ def test_a_system_that_shrinks_without_a_note_is_named(tmp_path):
         r["note"] = f"{r['note']} Smaller than {first['figure_id']}: another count.".strip()
     _write_figures(figures, rows)
     schema.validate(sources, figures)
+
+
+def test_a_figure_on_a_weak_source_must_be_low_confidence(tmp_path):
+    sources, figures = _copy_raw(tmp_path)
+    tier = {r["source_id"]: r["tier"] for r in csv.DictReader(sources.open(encoding="utf-8"))}
+    rows = list(csv.DictReader(figures.open(encoding="utf-8")))
+    row = next(r for r in rows if tier[r["source_id"]] == "weak")
+    row["confidence"] = "medium"
+    _write_figures(figures, rows)
+    expected = f"{figures}:{rows.index(row) + 2} [figure_id={row['figure_id']}] field 'confidence'"
+    assert any(p.startswith(expected) and "is weak" in p for p in _problems(sources, figures))
