@@ -765,3 +765,9 @@ def add_record_key_numbers(keys, prefix: str, record_fit: RecordFit, what: str) 
     report.glue(f"{prefix}_check_ci_low", record_fit.check.ci_low)
     report.glue(f"{prefix}_check_ci_high", record_fit.check.ci_high)
     report.glue(f"{prefix}_check_points", record_fit.check.n)
+
+
+def latest_observation(*record_fits: RecordFit) -> pd.Series:
+    """The latest dated row, built or used, among the candidates of these record series: what "data as of" means."""
+    points = pd.concat([r.series.points for r in record_fits], ignore_index=True)
+    return points.sort_values(["decimal_year", "figure_id"], kind="stable").iloc[-1]
