@@ -45,6 +45,8 @@ DERIVED_COLUMNS = {
 PUBLISHED = {
     "figures": ("tables/figures", "Every curated figure, typed, with its quote and status."),
     "sources": ("tables/sources", "The source registry: who published each figure, when, where."),
+    "chips": ("tables/chips", "The chip reference table: dense 16-bit TFLOPS and TDP per accelerator model, sourced."),
+    "systems": ("tables/systems", "One record per cluster, site or programme that figures describe over time."),
     "figures_sourced": ("tables/figures_sourced", "Figures joined with their sources (one row per figure)."),
     "largest_cluster_by_year": (
         "tables/largest_cluster_by_year",
@@ -57,6 +59,14 @@ PUBLISHED = {
 _ROW = re.compile(r"^\|\s*(?P<names>`[^|]+)\|\s*(?P<required>[^|]*)\|\s*(?P<meaning>.*)\|\s*$")
 
 
+# Column -> (resource, key) it references, per resource: every figure's source and system are rows of those tables.
+FOREIGN_KEYS = {
+    "figures": {"source_id": ("sources", "source_id"), "system_id": ("systems", "system_id")},
+    "chips": {"source_id": ("sources", "source_id")},
+    "figures_sourced": {"source_id": ("sources", "source_id")},
+}
+
+
 def column_dictionary(readme_text: str | None = None) -> dict[str, str]:
     """Column name -> meaning, read from the tables of ``data/raw/README.md``."""
     text = readme_text if readme_text is not None else (paths.DATA_RAW / "README.md").read_text(encoding="utf-8")
@@ -66,7 +76,7 @@ def column_dictionary(readme_text: str | None = None) -> dict[str, str]:
         if not match:
             continue
         meaning = match["meaning"].strip()
-        for name in re.findall(r"`([a-z_]+)`", match["names"]):
+        for name in re.findall(r"`([a-z0-9_]+)`", match["names"]):
             dictionary.setdefault(name, meaning)  # the first table that defines a column (figures, sources)
     return dictionary
 
@@ -95,7 +105,7 @@ def table_schema(frame: pd.DataFrame, dictionary: dict[str, str]) -> dict:
         for column in frame.columns
     ]
     schema = {"fields": fields}
-    key = next((k for k in ("figure_id", "source_id", "id") if k in frame.columns), None)
+    key = next((k for k in ("figure_id", "chip_id", "system_id", "source_id", "id") if k in frame.columns), None)
     if key and frame[key].is_unique:
         schema["primaryKey"] = key
     return schema
@@ -111,6 +121,7 @@ def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> dict:
         # Parquet keeps the column types; key_numbers has only a CSV.
         frame = pd.read_parquet(parquet_path) if parquet_path.exists() else pd.read_csv(csv_path, keep_default_na=False)
         resource = {
+            "profile": "tabular-data-resource",
             "name": name,
             "path": f"{stem}.csv",
             "format": "csv",
@@ -119,6 +130,11 @@ def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> dict:
             "description": description,
             "schema": table_schema(frame, dictionary),
         }
+        references = [(c, t, k) for c, (t, k) in FOREIGN_KEYS.get(name, {}).items() if c in frame.columns]
+        if references:
+            resource["schema"]["foreignKeys"] = [
+                {"fields": column, "reference": {"resource": table, "fields": key}} for column, table, key in references
+            ]
         if parquet_path.exists():
             resource["alternates"] = [f"{stem}.parquet"]
         resources.append(resource)
@@ -127,7 +143,7 @@ def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> dict:
         "name": "compute-ledger",
         "title": edition.title,
         "version": edition.version,
-        "created": edition.date,
+        "created": f"{edition.date}T00:00:00Z",  # the spec wants a datetime: the edition's day
         "description": "Curated, sourced figures on the AI compute build-out (accelerators, power, money) and the "
         "numbers the Compute Ledger book computes from them.",
         "licenses": [

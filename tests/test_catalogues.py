@@ -144,3 +144,16 @@ def test_the_published_catalogue_rests_on_no_weak_figure(built_project):
     used = [figure_id for entry in catalogue for figure_id in entry["inputs"]]
     assert used, "no key number records its inputs"
     assert {tiers[figure_id] for figure_id in used} <= {"primary", "record", "secondary"}
+
+
+@pytest.mark.slow
+def test_the_datapackage_is_valid_for_frictionless_with_its_keys(built_project):
+    from frictionless import Package
+
+    descriptor_path = built_project / "data" / "processed" / "datapackage.json"
+    report = Package(str(descriptor_path)).validate()
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:10]
+    figures = next(r for r in json.loads(descriptor_path.read_text())["resources"] if r["name"] == "figures")
+    assert {"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}} in figures["schema"][
+        "foreignKeys"
+    ]
