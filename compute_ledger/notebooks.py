@@ -91,7 +91,28 @@ def make_reproducible(executed: Path, published: Path) -> None:
             cell.metadata.get("papermill", {}).pop(key, None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
+            cell.source = _published_paths(cell.source, published)
     nbformat.write(notebook, executed)
+
+
+def _published_paths(source: str, published: Path) -> str:
+    """The injected parameters with the paths the run used (its staging folder, gone once it publishes) replaced by
+    the published ones, relative to the project root: from there, ``papermill data/processed/notebooks/<name>.ipynb
+    out.ipynb`` re-runs the chapter as published."""
+    layout = paths.ProcessedLayout(published.parent.parent)
+    name = published.stem
+    published_values = {
+        "db_path": layout.database,
+        "exports_dir": layout.chapter_exports(name),
+        "key_numbers_path": layout.key_numbers_dir / f"{name}.json",
+    }
+    lines = []
+    for line in source.splitlines():
+        key = line.split("=", 1)[0].strip()
+        if key in published_values:
+            line = f"{key} = {_display(published_values[key])!r}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _timed_out_cell(notebook: Path, message: str) -> str:

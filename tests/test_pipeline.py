@@ -134,3 +134,26 @@ def test_fresh_copy_without_outputs_builds(tmp_path):
     completed = run_pipeline(project, "--no-book")
     assert completed.returncode == 0, completed.stderr
     assert (project / "data" / "processed" / "ledger.duckdb").exists()
+
+
+@pytest.mark.slow
+def test_a_published_notebook_re_runs_as_published(built_project, tmp_path):
+    """From the project root, papermill re-runs a published chapter with no parameters given: its injected cell
+    points at the published database, not at the run's staging folder."""
+    import papermill
+
+    published = built_project / "data" / "processed" / "notebooks" / "growth.ipynb"
+    injected = next(
+        c.source for c in nbformat.read(published, as_version=4).cells if "injected-parameters" in c.metadata.tags
+    )
+    assert "db_path = 'data/processed/ledger.duckdb'" in injected and "staging" not in injected
+    # A copy of data/processed, so the re-run writes its exports there and not into the shared built project.
+    root = tmp_path / "project"
+    shutil.copytree(built_project / "data" / "processed", root / "data" / "processed")
+    executed = papermill.execute_notebook(
+        str(published), str(tmp_path / "out.ipynb"), cwd=str(root), progress_bar=False, kernel_name="python3"
+    )
+    assert (root / "data" / "processed" / "key_numbers" / "growth.json").read_bytes() == (
+        built_project / "data" / "processed" / "key_numbers" / "growth.json"
+    ).read_bytes()
+    assert not [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
