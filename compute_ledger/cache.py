@@ -63,9 +63,10 @@ def sha256_file(path: Path) -> str:
 
 
 def code_hash() -> str:
-    """Hash of the package's code: a change to any module re-runs every step."""
-    files = sorted((paths.ROOT / "compute_ledger").glob("*.py"))
-    return sha256_bytes(*(f.name.encode() + f.read_bytes() for f in files))
+    """Hash of the package's code: a change to any module, in any subfolder, re-runs every step."""
+    package = paths.ROOT / "compute_ledger"
+    files = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+    return sha256_bytes(*(str(f.relative_to(package)).encode() + f.read_bytes() for f in files))
 
 
 def tree_hash(folder: Path, exclude: tuple[str, ...] = ("_build", ".jupyter_cache", "__pycache__")) -> str:

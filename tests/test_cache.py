@@ -71,6 +71,15 @@ def test_a_data_change_changes_every_step_and_the_book_structure(project_copy):
     assert before.book_structure != after.book_structure
 
 
+def test_a_module_in_a_subfolder_of_the_package_re_runs_every_step(project_copy):
+    before = _keys()
+    sub = project_copy / "compute_ledger" / "views"
+    sub.mkdir(exist_ok=True)
+    (sub / "new_view.py").write_text("WIDTH = 1\n", encoding="utf-8")
+    after = _keys()
+    assert _changed(before, after) == set(before.steps)
+
+
 def test_a_book_source_change_changes_only_the_book(project_copy):
     before = _keys()
     intro = project_copy / "book" / "intro.md"
