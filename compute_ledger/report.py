@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 from IPython.display import HTML
 
 from compute_ledger import escape, params
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def parameter_box(parameters: params.Parameters, used: list[str] | None = None, scenario: str = "") -> HTML:
@@ -94,6 +97,14 @@ def source_table(frame: pd.DataFrame) -> pd.DataFrame:
     return shown.reset_index(drop=True)
 
 
+def significant(value: float, digits: int = 3) -> str:
+    """A number to ``digits`` significant figures with thousands separators (1,260; 652,000; 13.0)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    places = digits - 1 - int(math.floor(math.log10(abs(value))))
+    return f"{round(value, places):,.{max(0, places)}f}"
+
+
 def cell(value: object) -> str:
     """A table cell's text: whole numbers with thousands separators and no float tail (100,000, not 100000.0), other
     numbers to six significant figures (1.82, 0.0125), empty for a missing value; anything else as text."""
@@ -110,12 +121,24 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def html_table(frame: pd.DataFrame, table_id: str, caption: str, links: dict[str, str] | None = None) -> HTML:
-    """A plain HTML table with an anchor, a caption and source links (``links``: column -> url column)."""
+def figure_link(figure_id: str) -> str:
+    """A link from a chapter to a figure's entry (its quote and source) on the Sources page."""
+    if not isinstance(figure_id, str) or not _SLUG.fullmatch(figure_id):
+        raise ValueError(f"not a figure id: {figure_id!r}")
+    return f'<a href="sources.html#figure-{figure_id}"><code>{figure_id}</code></a>'
+
+
+def html_table(frame: pd.DataFrame, table_id: str, caption: str, figure_columns: tuple[str, ...] = ()) -> HTML:
+    """A plain HTML table with an anchor and a caption; every cell is escaped text, except that the cells of
+    ``figure_columns`` (figure ids) become links to their quotes on the Sources page (empty cells stay empty)."""
     head = "".join(f"<th>{escape.html_text(str(c))}</th>" for c in frame.columns)
+    linked = [c in figure_columns for c in frame.columns]
     body = []
     for _, row in frame.iterrows():
-        cells = "".join(f"<td>{escape.html_text(cell(v))}</td>" for v in row.values)
+        cells = "".join(
+            f"<td>{figure_link(v) if link and v else escape.html_text(cell(v))}</td>"
+            for v, link in zip(row.values, linked, strict=True)
+        )
         body.append(f"<tr>{cells}</tr>")
     return HTML(
         f'<div class="cl-table-wrap" id="tbl-{table_id}"><table class="cl-table">'

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from compute_ledger import charts, database, growth
+from compute_ledger import charts, database, growth, report
 
 CONFIDENCE = 0.9
 MIN_FIT_POINTS = 3  # two points give a line but no standard error, so no band and no Monte Carlo spread
@@ -696,14 +696,6 @@ def record_chart(plotted: pd.DataFrame, y_title: str) -> alt.LayerChart:
     )
 
 
-def _sig(value: float, digits: int = 3) -> str:
-    """A number to ``digits`` significant figures with thousands separators (1,260; 652,000; 13.0)."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value)))))
-    return f"{round(value, decimals):,.{decimals}f}"
-
-
 def record_display(record_fit: RecordFit) -> pd.DataFrame:
     """The record table for the page: values to three significant figures with separators and units."""
     table = record_table(record_fit)
@@ -714,10 +706,11 @@ def record_display(record_fit: RecordFit) -> pd.DataFrame:
             "System": table["system"],
             "What was counted": table["what"],
             "As stated": [
-                f"{_sig(v)} {u}" + (f" ({c})" if c and c not in ("mixed", "unknown") else f" ({c} chips)" if c else "")
+                f"{report.significant(v)} {u}"
+                + (f" ({c})" if c and c not in ("mixed", "unknown") else f" ({c} chips)" if c else "")
                 for v, u, c in zip(table["stated"], table["stated unit"], table["chip"], strict=True)
             ],
-            unit: [_sig(v) for v in table[unit]],
+            unit: [report.significant(v) for v in table[unit]],
             "Status": table["status"],
             "Source tier": table["source tier"],
             "Figure": table["figure_id"],
