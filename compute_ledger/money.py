@@ -527,3 +527,26 @@ def sums_chart(frame: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=alt.Step(26))
     )
+
+
+def left_out_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows a chart leaves out, with why: figure, who, date, amount, source tier, reason."""
+    from compute_ledger import report
+
+    return pd.DataFrame(
+        {
+            "figure": frame["figure_id"],
+            "who": frame["entity"],
+            "date": frame["ref_date"].fillna("").replace("", "undated"),
+            "amount": frame["value"].map(lambda v: report.quantity(v, "USD")),
+            "status": frame["status"],
+            "tier": frame["source_tier"],
+            "why left out": frame["reason"],
+        }
+    ).reset_index(drop=True)
+
+
+def plotted_figures(capex: pd.DataFrame, tsmc: pd.DataFrame, deals_shown: pd.DataFrame, deals: pd.DataFrame):
+    """The ledger rows behind the capex, TSMC and deals charts, in that order (for their quotes and sources)."""
+    plotted_deals = deals.loc[deals["figure_id"].isin(deals_shown["figure_id"])]
+    return pd.concat([capex, tsmc, plotted_deals], ignore_index=True)
