@@ -186,6 +186,8 @@ def timeline_frame(rows: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
             "source_tier": dated["source_tier"].to_numpy(),
         }
     )
+    # A line needs two rows: one through a lone row would be an empty path.
+    frame["measure_rows"] = frame.groupby(["system_id", "measure"])["figure_id"].transform("size")
     return frame.sort_values(["rank", "decimal_year", "figure_id"], kind="stable").reset_index(drop=True)
 
 
@@ -233,7 +235,11 @@ def timelines_chart(frame: pd.DataFrame) -> alt.FacetChart:
         alt.Tooltip("figure_id:N", title="Figure id"),
     ]
     base = alt.Chart().encode(x=x, y=y)
-    line = base.mark_line(strokeWidth=1, opacity=0.6).encode(color=colour, detail="measure:N")
+    line = (
+        base.transform_filter(alt.datum.measure_rows > 1)
+        .mark_line(strokeWidth=1, opacity=0.6)
+        .encode(color=colour, detail="measure:N")
+    )
     points = kind_points(base, colour, "kind", KIND_BUILT, KIND_PLANNED, tooltip)
     order = list(frame.drop_duplicates("system")["system"])
     return (
