@@ -148,7 +148,12 @@ class _Scan(HTMLParser):
 def hostile_site(tmp_path_factory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
     raw = project / "data" / "raw"
-    _poison(raw / "figures.csv", FIGURE_TEXT, skip=lambda row: row["category"] == "hardware")
+    # The Money chapter selects companies by their entity name, so money rows keep a clean entity; every other
+    # free-text field of theirs, and every entity elsewhere, carries a payload.
+    _poison(raw / "figures.csv", FIGURE_TEXT, skip=lambda row: row["category"] in ("hardware", "money"))
+    _poison(
+        raw / "figures.csv", tuple(c for c in FIGURE_TEXT if c != "entity"), skip=lambda r: r["category"] != "money"
+    )
     _poison(raw / "figures.csv", ("note",), skip=lambda row: row["category"] != "hardware")
     _poison(raw / "sources.csv", SOURCE_TEXT)
     completed = run_pipeline(project)
