@@ -156,34 +156,41 @@ def html_table(display: pd.DataFrame, table_id: str, caption: str):
 def add_key_numbers(keys, clusters: pd.DataFrame, sites: pd.DataFrame) -> None:
     """Key numbers for the first and the last year of both tables (H100e of the largest cluster, MW of the largest
     site), each resting on its one figure; glue the systems' names and years for the prose."""
-    from compute_ledger import report
-
-    for end, row in (("first", clusters.iloc[0]), ("last", clusters.iloc[-1])):
-        keys.add(
-            f"frontier_cluster_h100e_{end}",
-            float(row["record_value"]),
-            unit="H100e",
-            description=f"Largest cluster at the end of {int(row['year'])}, in H100-equivalents",
-            method="running maximum of the record series' candidates; count × dense 16-bit TFLOPS ÷ the H100's",
-            inputs=[str(row["figure_id"])],
-        )
-        report.glue(f"frontier_cluster_h100e_{end}_text", report.significant(float(row["record_value"])))
-        report.glue(f"frontier_cluster_year_{end}", int(row["year"]))
-        report.glue(f"frontier_cluster_name_{end}", str(row["system_name"]))
-        report.glue(f"frontier_cluster_operator_{end}", str(row["operator"]))
-    for end, row in (("first", sites.iloc[0]), ("last", sites.iloc[-1])):
-        keys.add(
-            f"frontier_site_mw_{end}",
-            float(row["record_value"]),
-            unit="MW",
-            description=f"Largest single site at the end of {int(row['year'])}, in MW",
-            method="running maximum of the site record series' candidates (IT, facility or unqualified power)",
-            inputs=[str(row["figure_id"])],
-        )
-        report.glue(f"frontier_site_mw_{end}_text", report.significant(float(row["record_value"])))
-        report.glue(f"frontier_site_year_{end}", int(row["year"]))
-        report.glue(f"frontier_site_name_{end}", str(row["system_name"]))
-        report.glue(f"frontier_site_measure_{end}", str(row["power_measure"]))
+    tables = (
+        (
+            "frontier_cluster",
+            "h100e",
+            "H100e",
+            "Largest cluster",
+            clusters,
+            "operator",
+            "running maximum of the record series' candidates; count × dense 16-bit TFLOPS ÷ the H100's",
+        ),
+        (
+            "frontier_site",
+            "mw",
+            "MW",
+            "Largest single site",
+            sites,
+            "measure",
+            "running maximum of the site record series' candidates (IT, facility or unqualified power)",
+        ),
+    )
+    for prefix, short, unit, what, table, detail, method in tables:
+        for end, row in (("first", table.iloc[0]), ("last", table.iloc[-1])):
+            value = float(row["record_value"])
+            keys.add(
+                f"{prefix}_{short}_{end}",
+                value,
+                unit=unit,
+                description=f"{what} at the end of {int(row['year'])}, in {unit}",
+                method=method,
+                inputs=[str(row["figure_id"])],
+            )
+            report.glue(f"{prefix}_{short}_{end}_text", report.significant(value))
+            report.glue(f"{prefix}_year_{end}", int(row["year"]))
+            report.glue(f"{prefix}_name_{end}", str(row["system_name"]))
+            report.glue(f"{prefix}_{detail}_{end}", str(row["operator" if detail == "operator" else "power_measure"]))
     report.glue(
         "frontier_cluster_multiple", float(clusters.iloc[-1]["record_value"] / clusters.iloc[0]["record_value"])
     )

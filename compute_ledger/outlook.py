@@ -20,7 +20,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from compute_ledger import charts, frontier, trend_fit
+from compute_ledger import charts, database, frontier, report, trend_fit
 
 MID_YEAR = 0.5
 PATH_COLOUR = charts.STATUS_COLOURS[charts.STATUS_ORDER.index("projection")]
@@ -178,8 +178,6 @@ def milestone(candidates: pd.DataFrame, extrapolation: Extrapolation, threshold:
 def published(connection, extrapolations: dict[str, Extrapolation]) -> pd.DataFrame:
     """The published projections of :data:`PUBLISHED` with the book's value for the same series and year (none for a
     chip count: the book does not project chips) and the ratio published ÷ book."""
-    from compute_ledger import database
-
     rows = database.figures_by_id(connection, list(PUBLISHED)).set_index("figure_id").loc[list(PUBLISHED)]
     out = []
     for figure_id, row in rows.iterrows():
@@ -211,8 +209,6 @@ def published(connection, extrapolations: dict[str, Extrapolation]) -> pd.DataFr
 
 
 def _value_text(value: float, unit: str) -> str:
-    from compute_ledger import report
-
     if value != value:
         return ""
     if unit == "MW" and value >= 1000:
@@ -224,8 +220,6 @@ def _value_text(value: float, unit: str) -> str:
 
 def published_display(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison for the page: 2 significant figures, the book's interval, the ratio and why they differ."""
-    from compute_ledger import report
-
     book_unit = table["series"].map({H100E: "H100e", MW: "MW", CHIPS: "accelerators"})
     return pd.DataFrame(
         {
@@ -368,8 +362,6 @@ def milestone_text(found: dict[str, object]) -> str:
 def add_key_numbers(keys, result: Outlook) -> None:
     """Key numbers for the horizon year (central, low, high) of both series, resting on the records and the base;
     glue the base systems, the milestones and the rates for the prose."""
-    from compute_ledger import report
-
     method = (
         "base × (record fit's yearly multiple) ^ (years from the base's date to mid-horizon year); the interval uses "
         "the ends of the multiple's Student-t interval"
