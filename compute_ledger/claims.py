@@ -296,13 +296,15 @@ def _no_gigawatt_yet(v, connection, p) -> Evidence:
     ids = connection.execute(
         f"SELECT figure_id FROM site_power WHERE {_BUILT_GIGAWATT} AND decimal_year = ?", [first]
     ).df()["figure_id"]
+    said = v["seed-000-no-1gw-training-cluster-yet"]
+    claimed = float(said["decimal_year"])
     return Evidence(
-        claimed=2024.3,
+        claimed=claimed,
         computed=first,
         unit="year",
-        compared="April 2024 against the first reported or estimated site of 1 GW or more in the ledger",
+        compared=f"{said['ref_date']} against the first reported or estimated site of 1 GW or more in the ledger",
         arithmetic=f"earliest site at ≥ 1,000 MW that is not a plan: {first:.1f} ({', '.join(ids)}); claim made in "
-        "April 2024 (2024.3)",
+        f"{said['ref_date']} ({claimed:.1f})",
         inputs=tuple(ids),
     )
 
@@ -361,8 +363,8 @@ CLAIMS = (
         "chips-act-100x",
         "001",
         "seed-001-claim-100x-chips-act",
-        "Altman's plan is 100 times the CHIPS Act",
-        AT_LEAST,
+        "Altman's plan is about 100 times bigger than the CHIPS Act",
+        ABOUT,
         _chips_act,
     ),
     Claim(
@@ -378,7 +380,7 @@ CLAIMS = (
         "001",
         "seed-001-gpt4-training-cost",
         "Training GPT-4 cost more than $100 million",
-        ABOUT,
+        AT_LEAST,
         _gpt4_cost,
     ),
     Claim(

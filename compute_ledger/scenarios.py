@@ -1,17 +1,24 @@
-"""Projections of the largest cluster per named scenario: deterministic paths, Monte Carlo bands, milestones,
-a tornado of the horizon year, the tables and charts of the Projections chapter.
+"""Projections of the largest cluster per named scenario, in H100-equivalents: deterministic paths, Monte Carlo
+bands, milestones, a tornado of the horizon year, the tables and charts of the Projections chapter.
 
 A scenario is a full parameter set (``scenarios/NAME.yaml`` over the defaults, plus the reader's own
 ``--set``). For each one:
 
-* the growth fit of the largest cluster per year (:func:`trend_fit.fit_largest_cluster`, with the scenario's
-  ``fit_start_year`` and ``fit_include_announced``);
-* the base point: the latest observed largest cluster (never an announced plan), its year and count;
+* the record fit of the largest cluster in H100-equivalents (:func:`trend_fit.fit_records` on
+  :func:`trend_fit.record_candidates_compute` from the scenario's ``fit_start_year``): single clusters, sites and
+  training runs that were built or used, never a plan, a programme, a fleet or a pipeline;
+* the base point: the largest of those candidates observed up to the edition (:func:`frontier.largest_by_year`'s
+  last row, the same base as the record what-if of :mod:`outlook`), in H100e;
+* the power per H100e: ``accelerator_it_power_w`` is the all-in IT power of one H100 (its source is a DGX H100);
+  the chain scales it by the base system's chip power per H100e over the H100's (:func:`power_ratio`, from the chip
+  table's TDP and dense 16-bit throughput), and keeps that ratio for every projected year (no efficiency gain is
+  assumed beyond the base system's chips). ``gpu_unit_price_usd`` is the price of one H100, taken as the price of one
+  H100-equivalent;
 * the growth multiple: the fitted one, or ``growth_multiple_override``; its log standard deviation is the
   fit's slope standard error (also under an override: the override moves the centre, not the uncertainty);
-* the deterministic chain (:func:`projection.project_largest_cluster`) and the Monte Carlo
-  (:func:`projection.monte_carlo`, ``monte_carlo_draws`` draws from ``random_seed``) with the parameters'
-  uncertainty ranges (:func:`params.uncertainty_ranges`).
+* the deterministic chain (:func:`projection.project_largest_cluster`, whose count is here a count of H100e) and the
+  Monte Carlo (:func:`projection.monte_carlo`, ``monte_carlo_draws`` draws from ``random_seed``) with the
+  parameters' uncertainty ranges (:func:`params.uncertainty_ranges`, the power range scaled like the value).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from compute_ledger import charts, growth, params, projection, report, trend_fit
+from compute_ledger import charts, frontier, params, projection, report, trend_fit
 
 MAIN_SCENARIO = "trend"
 SCENARIO_ORDER = ("trend", "slowdown", "power_capped")
@@ -35,7 +42,7 @@ MILESTONES_MW = (1000.0, 5000.0)
 PERCENTILES = (10, 50, 90)
 
 HORIZON_QUANTITIES: dict[str, str] = {
-    "accelerators": "accelerators",
+    "accelerators": "H100-equivalents",
     "facility_power_mw": "facility power",
     "energy_twh": "energy per year",
     "electricity_cost_usd": "electricity cost per year",
@@ -43,12 +50,12 @@ HORIZON_QUANTITIES: dict[str, str] = {
 }
 PARAMETER_LABELS: dict[str, str] = {
     projection.GROWTH_PARAMETER: "growth multiple per year",
-    "accelerator_it_power_w": "IT power per accelerator",
+    "accelerator_it_power_w": "IT power per H100 (all-in)",
     "pue": "PUE",
     "utilisation": "utilisation",
     "electricity_price_usd_per_mwh": "electricity price",
-    "gpu_unit_price_usd": "accelerator price",
-    "accelerator_price_change_per_year": "yearly accelerator price change",
+    "gpu_unit_price_usd": "price per H100-equivalent",
+    "accelerator_price_change_per_year": "yearly price change",
     "growth_slowdown_per_year": "growth slowdown per year",
     "site_power_cap_mw": "site power cap",
 }
@@ -56,20 +63,23 @@ TORNADO_UNITS: dict[str, tuple[float, str]] = {
     "facility_power_mw": (1000.0, "Facility power (GW, log scale)"),
     "hardware_capex_usd": (1e9, "Hardware value (USD billion, log scale)"),
     "energy_twh": (1.0, "Energy per year (TWh, log scale)"),
-    "accelerators": (1.0, "Accelerators (log scale)"),
+    "accelerators": (1.0, "H100-equivalents (log scale)"),
 }
 TORNADO_ENDS = ("low end of the range", "high end of the range")
 
 
 @dataclass(frozen=True)
 class BasePoint:
-    """Where every projection starts: the latest observed (not planned) largest cluster."""
+    """Where every projection starts: the largest single cluster observed up to the edition (never a plan or a
+    multi-site programme), in H100-equivalents, with its chips' power per H100e over the H100's."""
 
     year: int
     decimal_year: float
-    accelerators: float
+    h100e: float
     figure_id: str
     subject: str
+    chip: str
+    power_ratio: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,12 +89,15 @@ class ScenarioRun:
     ``projection`` is the deterministic path (:func:`projection.project_largest_cluster`), ``bands`` the Monte
     Carlo percentiles (``year``, ``quantity``, ``p10``, ``p50``, ``p90``), ``milestones`` the years facility
     power reaches each of :data:`MILESTONES_MW` (``threshold_mw``, ``central_year`` from the deterministic path,
-    ``p10``, ``p50``, ``p90``, ``share_reaching_by_horizon``).
+    ``p10``, ``p50``, ``p90``, ``share_reaching_by_horizon``). ``chain`` and ``ranges`` are the chain parameters and
+    their uncertainty ranges in effect, the power per H100 scaled by ``base.power_ratio`` (:func:`scaled_chain`).
     """
 
     name: str
     parameters: params.Parameters
     cluster_fit: trend_fit.SeriesFit
+    chain: dict[str, float]
+    ranges: dict[str, tuple[float, float, float]]
     base: BasePoint
     growth_multiple: float
     growth_log_sd: float
@@ -158,19 +171,51 @@ def parameter_boxes(sets: Mapping[str, params.Parameters], used: list[str]) -> H
     return HTML("".join(boxes))
 
 
-def base_point(cluster_fit: trend_fit.SeriesFit) -> BasePoint:
-    """The latest observed point of the series (announced plans never start a projection)."""
-    observed = cluster_fit.points.loc[cluster_fit.points["status"] != growth.STATUS_ANNOUNCED]
-    if observed.empty:
-        raise LookupError(f"{cluster_fit.series}: no observed (non-plan) point to start the projections from")
-    latest = observed.sort_values(["decimal_year", "value"]).iloc[-1]
+def power_ratio(chip_power_mw: float, h100e: float, h100_tdp_w: float) -> float:
+    """The chips' power per H100-equivalent over the H100's TDP (1 for an H100 count or a figure stated in H100e)."""
+    if not (math.isfinite(chip_power_mw) and chip_power_mw > 0):
+        return 1.0
+    return chip_power_mw * projection.W_PER_MW / h100e / h100_tdp_w
+
+
+def base_point(candidates: pd.DataFrame, h100_tdp_w: float) -> BasePoint:
+    """The largest candidate dated up to the edition (:func:`frontier.largest_by_year`'s last row)."""
+    if candidates.empty:
+        raise LookupError("largest cluster (H100e): no observed (non-plan) system to start the projections from")
+    latest = frontier.largest_by_year(candidates, frontier.FIRST_YEAR, frontier.last_year()).iloc[-1]
     return BasePoint(
         year=int(latest["ref_year"]),
         decimal_year=float(latest["decimal_year"]),
-        accelerators=float(latest["value"]),
+        h100e=float(latest["record_value"]),
         figure_id=str(latest["figure_id"]),
         subject=str(latest["subject"]),
+        chip=str(latest["chip"]) if isinstance(latest["chip"], str) else "",
+        power_ratio=power_ratio(float(latest["chip_power_mw"]), float(latest["record_value"]), h100_tdp_w),
     )
+
+
+def scaled_chain(
+    parameters: params.Parameters, ratio: float
+) -> tuple[dict[str, float], dict[str, tuple[float, float, float]]]:
+    """The chain parameters and their uncertainty ranges with the power per H100 scaled to the base's chips."""
+    chain = dict(parameters.chain_parameters())
+    chain["accelerator_it_power_w"] *= ratio
+    ranges = dict(params.uncertainty_ranges(parameters))
+    if "accelerator_it_power_w" in ranges:
+        ranges["accelerator_it_power_w"] = tuple(v * ratio for v in ranges["accelerator_it_power_w"])
+    return chain, ranges
+
+
+def candidates_with_chip_power(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
+    """The record candidates in H100e, with each count's chip power (MW) from the chip table."""
+    candidates = trend_fit.record_candidates_compute(connection, fit_start_year)
+    power = connection.execute("SELECT figure_id, chip_power_mw FROM accelerator_counts").df()
+    return candidates.merge(power, on="figure_id", how="left", validate="one_to_one")
+
+
+def h100_tdp_w(connection: duckdb.DuckDBPyConnection) -> float:
+    """The reference chip's TDP (W) from the chip table."""
+    return float(connection.execute("SELECT tdp_w FROM chips WHERE chip_id = 'h100'").fetchone()[0])
 
 
 def first_year_reaching(facility_power_mw: np.ndarray, years: np.ndarray, threshold_mw: float) -> float:
@@ -179,14 +224,16 @@ def first_year_reaching(facility_power_mw: np.ndarray, years: np.ndarray, thresh
 
 
 def run_scenario(connection: duckdb.DuckDBPyConnection, name: str, parameters: params.Parameters) -> ScenarioRun:
-    """Fit, base point, deterministic projection, Monte Carlo bands and milestones for one scenario."""
-    cluster_fit = trend_fit.fit_largest_cluster(connection, parameters.fit_start_year, parameters.fit_include_announced)
-    base = base_point(cluster_fit)
+    """Record fit, base point, deterministic projection, Monte Carlo bands and milestones for one scenario."""
+    candidates = candidates_with_chip_power(connection, parameters.fit_start_year)
+    record_fit = trend_fit.fit_records(candidates, trend_fit.COMPUTE_RECORD_SERIES, "H100e")
+    # The base may be dated before the fit's first year, as in the record what-if (outlook.carry).
+    base = base_point(candidates_with_chip_power(connection, frontier.ALL_YEARS), h100_tdp_w(connection))
     if parameters.horizon <= base.year:
         raise params.ParameterError(
             f"scenario {name}: horizon {parameters.horizon} must be after the base year {base.year}"
         )
-    fit = cluster_fit.fit
+    fit = record_fit.series.fit
     growth_multiple = (
         fit.multiple_per_year if parameters.growth_multiple_override is None else parameters.growth_multiple_override
     )
@@ -195,14 +242,14 @@ def run_scenario(connection: duckdb.DuckDBPyConnection, name: str, parameters: p
         growth_multiple * fit.ci_low / fit.multiple_per_year,
         growth_multiple * fit.ci_high / fit.multiple_per_year,
     )
-    chain = parameters.chain_parameters()
-    path = projection.project_largest_cluster(base.year, base.accelerators, growth_multiple, chain, parameters.horizon)
+    chain, ranges = scaled_chain(parameters, base.power_ratio)
+    path = projection.project_largest_cluster(base.year, base.h100e, growth_multiple, chain, parameters.horizon)
     result = projection.monte_carlo(
         base_year=base.year,
-        base_accelerators=base.accelerators,
+        base_accelerators=base.h100e,
         growth_log_mean=math.log(growth_multiple),
         growth_log_sd=fit.slope_log_se,
-        param_ranges=params.uncertainty_ranges(parameters),
+        param_ranges=ranges,
         fixed_params=chain,
         horizon=parameters.horizon,
         n_draws=parameters.monte_carlo_draws,
@@ -215,7 +262,9 @@ def run_scenario(connection: duckdb.DuckDBPyConnection, name: str, parameters: p
     return ScenarioRun(
         name=name,
         parameters=parameters,
-        cluster_fit=cluster_fit,
+        cluster_fit=record_fit.series,
+        chain=chain,
+        ranges=ranges,
         base=base,
         growth_multiple=growth_multiple,
         growth_log_sd=fit.slope_log_se,
@@ -283,21 +332,21 @@ def tornado_frame(run: ScenarioRun) -> pd.DataFrame:
     """One-at-a-time sensitivity of every quantity in the scenario's horizon year, with each range's ends.
 
     Columns of :func:`projection.tornado` plus ``low_setting`` and ``high_setting`` (the parameter's value at
-    each end) and ``scenario``.
+    each end, as the reader sets it) and ``scenario``.
     """
-    ranges = params.uncertainty_ranges(run.parameters)
     horizon = run.parameters.horizon
     frame = projection.tornado(
         base_year=run.base.year,
-        base_accelerators=run.base.accelerators,
+        base_accelerators=run.base.h100e,
         growth_multiple=run.growth_multiple,
         growth_range=run.growth_range,
-        params=run.parameters.chain_parameters(),
-        param_ranges=ranges,
+        params=run.chain,
+        param_ranges=run.ranges,
         horizon=horizon,
         output_year=horizon,
     )
-    settings = {name: (low, high) for name, (low, _, high) in ranges.items()}
+    # The ends as the reader sets them: the power per H100, before the scaling to the base's chips.
+    settings = {name: (low, high) for name, (low, _, high) in params.uncertainty_ranges(run.parameters).items()}
     settings[projection.GROWTH_PARAMETER] = run.growth_range
     frame["low_setting"] = frame["parameter"].map(lambda name: settings[name][0])
     frame["high_setting"] = frame["parameter"].map(lambda name: settings[name][1])
@@ -429,7 +478,7 @@ def horizon_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def projection_plot_frame(runs: Mapping[str, ScenarioRun]) -> pd.DataFrame:
     """What the projection chart plots, per scenario: observed points, the fitted curve with its band, the
-    projected accelerators (central path) with the Monte Carlo P10–P90 band.
+    projected H100e (central path) with the Monte Carlo P10–P90 band.
 
     Column ``layer`` is ``observed``, ``fit`` or ``projection``. Projected year ``t`` is drawn at
     ``base.decimal_year + (t - base.year)``, so the projection starts at the latest observation.
@@ -494,7 +543,7 @@ def scenario_colours(names: list[str]) -> alt.Scale:
 
 
 def projection_chart(plotted: pd.DataFrame, names: list[str]) -> alt.FacetChart:
-    """Scenarios side by side: observations (black, hollow when not fitted), the fitted trend with its band
+    """Scenarios side by side: observations (black, hollow when not a record), the fitted trend with its band
     (grey, solid) and the projection with its P10–P90 band (colour of the scenario, dashed), log axis."""
     log_scale = alt.Scale(type="log")
     x = alt.X(
@@ -506,7 +555,7 @@ def projection_chart(plotted: pd.DataFrame, names: list[str]) -> alt.FacetChart:
     colour = alt.Color("scenario:N", title="Scenario", scale=scenario_colours(names))
     fit = alt.Chart().transform_filter(alt.datum.layer == "fit")
     fit_band = fit.mark_area(opacity=0.2, color="#555555").encode(
-        x=x, y=alt.Y("low:Q", title="Accelerators in the largest cluster (log scale)", scale=log_scale), y2="high:Q"
+        x=x, y=alt.Y("low:Q", title="Largest cluster, H100-equivalents (log scale)", scale=log_scale), y2="high:Q"
     )
     fit_line = fit.mark_line(color="#333333", strokeWidth=2).encode(x=x, y=alt.Y("value:Q", scale=log_scale))
     projected = alt.Chart().transform_filter(alt.datum.layer == "projection")
@@ -526,9 +575,9 @@ def projection_chart(plotted: pd.DataFrame, names: list[str]) -> alt.FacetChart:
     observed = alt.Chart().transform_filter(alt.datum.layer == "observed")
     observed_tooltip = [
         alt.Tooltip("subject:N", title="What"),
-        alt.Tooltip("value:Q", title="Accelerators", format=",.0f"),
+        alt.Tooltip("value:Q", title="H100e", format=",.0f"),
         alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("role:N", title="In the fit?"),
+        alt.Tooltip("role:N", title="Record?"),
         alt.Tooltip("figure_id:N", title="Figure id"),
     ]
     shape = alt.Shape(
@@ -536,14 +585,14 @@ def projection_chart(plotted: pd.DataFrame, names: list[str]) -> alt.FacetChart:
         title="Observation",
         legend=alt.Legend(labelLimit=320, columns=1),
         scale=alt.Scale(
-            domain=[trend_fit.ROLE_FITTED, trend_fit.ROLE_PLAN_NOT_FITTED, trend_fit.ROLE_SMALLER_NOT_FITTED],
-            range=["circle", "triangle-up", "diamond"],
+            domain=[trend_fit.ROLE_RECORD, trend_fit.ROLE_NOT_RECORD],
+            range=["circle", "diamond"],
         ),
     )
-    observed_fitted = observed.transform_filter(alt.datum.role == trend_fit.ROLE_FITTED).mark_point(
+    observed_fitted = observed.transform_filter(alt.datum.role == trend_fit.ROLE_RECORD).mark_point(
         filled=True, size=70, color="#000000"
     )
-    observed_other = observed.transform_filter(alt.datum.role != trend_fit.ROLE_FITTED).mark_point(
+    observed_other = observed.transform_filter(alt.datum.role != trend_fit.ROLE_RECORD).mark_point(
         filled=False, size=70, strokeWidth=1.5, color="#000000"
     )
     point_encoding = {"x": x, "y": alt.Y("value:Q", scale=log_scale), "shape": shape, "tooltip": observed_tooltip}
@@ -632,7 +681,10 @@ def main_summary(runs: Mapping[str, ScenarioRun], main: str) -> dict[str, object
         "main_scenario": main,
         "horizon": horizon,
         "base_year": run.base.year,
-        "base_accelerators": run.base.accelerators,
+        "base_h100e": run.base.h100e,
+        "base_chip": run.base.chip or "H100-equivalents",
+        "base_w_per_h100e": run.chain["accelerator_it_power_w"],
+        "h100_it_power_w": run.parameters.accelerator_it_power_w,
         "base_subject": run.base.subject,
         "base_figure_id": run.base.figure_id,
         "confidence_pct": 100 * fit.confidence,
@@ -644,7 +696,7 @@ def main_summary(runs: Mapping[str, ScenarioRun], main: str) -> dict[str, object
         "growth_high": run.growth_range[1],
         "draws": run.parameters.monte_carlo_draws,
         "base_power_gw": float(run.projection["facility_power_mw"].iloc[0]) / 1000,
-        "main_accelerators_millions": table.loc["accelerators", "central"] / 1e6,
+        "main_h100e_millions": table.loc["accelerators", "central"] / 1e6,
         "main_power_gw": table.loc["facility_power_mw", "central"] / 1000,
         "main_power_gw_p10": table.loc["facility_power_mw", "p10"] / 1000,
         "main_power_gw_p90": table.loc["facility_power_mw", "p90"] / 1000,

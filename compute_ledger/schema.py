@@ -92,8 +92,10 @@ LANGUAGES = ("fr", "en", "es", "de", "zh", "ja")
 TIERS = ("primary", "record", "secondary", "weak")
 # What a power figure measures: the IT load, the whole facility, the grid supply, or on-site generation.
 POWER_MEASURES = ("it", "facility", "grid", "generation", "unspecified")
-# An accelerator count names its chip model (a chip_id of chips.csv) or one of these.
+# An accelerator count names its chip model (a chip_id of chips.csv), a mix of named models (chip_ids joined by
+# CHIP_MIX_SEPARATOR, e.g. "gb200|gb300"), or one of these.
 CHIP_PLACEHOLDERS = ("mixed", "unknown")
+CHIP_MIX_SEPARATOR = "|"
 # A figure stated as current ("now", "has") with no date of its own takes its source's publication date.
 REF_DATE_BASES = ("publication",)
 # Which units each metric may use (the canonical units of the data dictionary).
@@ -346,10 +348,16 @@ def _unit_fits_metric(frame: pd.DataFrame) -> pd.Series:
 def _chip_named(chip_ids: set[str]) -> Callable[[pd.DataFrame], pd.Series]:
     known = chip_ids | set(CHIP_PLACEHOLDERS)
 
+    def known_chip(chip: str) -> bool:
+        if chip in known:
+            return True
+        parts = chip.split(CHIP_MIX_SEPARATOR)
+        return len(parts) > 1 and len(set(parts)) == len(parts) and all(part in chip_ids for part in parts)
+
     def holds(frame: pd.DataFrame) -> pd.Series:
         named = frame["chip"] != ""
         needed = frame["metric"] == "accelerator_count"
-        return (~named | frame["chip"].isin(known)) & (~needed | named)
+        return (~named | frame["chip"].map(known_chip)) & (~needed | named)
 
     return holds
 
@@ -448,7 +456,8 @@ def figures_schema(
             ),
             pa.Check(
                 _chip_named(set(chip_ids)),
-                error="an accelerator_count names its chip: a chip_id of chips.csv, 'mixed' or 'unknown'",
+                error="an accelerator_count names its chip: a chip_id of chips.csv, a mix of chip_ids joined by '|' "
+                "(e.g. gb200|gb300), 'mixed' or 'unknown'",
                 name="chip",
             ),
             pa.Check(

@@ -7,7 +7,8 @@ Convention (stated once; the About page and the data dictionary quote it):
   formats (FP8, FP4) are not in the ratio, so H100e compares 16-bit training compute, not every workload.
 - A count whose chip is ``unknown`` or ``mixed`` gets a range: from the lowest to the highest ratio among the chip
   models of the table available in the ``UNKNOWN_WINDOW_YEARS`` years up to the figure's year; its central value is
-  the geometric middle of that range. Without a year, the whole table is the window.
+  the geometric middle of that range. Without a year, the whole table is the window. A count of a mix of named
+  models (``gb200|gb300``) ranges the same way over those models only.
 - Chip power is ``count × TDP``: the accelerators alone, not the servers, the network or the cooling.
 
 Pure functions: DataFrames in, DataFrames out.
@@ -22,6 +23,7 @@ import pandas as pd
 REFERENCE_CHIP = "h100"
 UNKNOWN_WINDOW_YEARS = 3
 UNSPECIFIED_CHIPS = ("mixed", "unknown")
+MIX_SEPARATOR = "|"  # schema.CHIP_MIX_SEPARATOR: a count of a mix of named models
 EQUIVALENT_COLUMNS = ("h100e", "h100e_low", "h100e_high", "chip_power_mw", "chip_power_mw_low", "chip_power_mw_high")
 
 
@@ -41,6 +43,11 @@ def window(chips: pd.DataFrame, year: float | None) -> pd.DataFrame:
     return inside if not inside.empty else chips[chips["year"] <= year].nlargest(1, "year")
 
 
+def mix(chips: pd.DataFrame, chip: str) -> pd.DataFrame:
+    """The chip models of a mix such as ``gb200|gb300``."""
+    return chips[chips["chip_id"].isin(chip.split(MIX_SEPARATOR))]
+
+
 def equivalents(figures: pd.DataFrame, chips: pd.DataFrame) -> pd.DataFrame:
     """For every accelerator count (``metric`` accelerator_count): its H100e and its chip power (MW), each with a
     low and a high; for an H100e figure (``metric`` compute_capacity) the H100e are the figure itself. Other rows
@@ -58,8 +65,9 @@ def equivalents(figures: pd.DataFrame, chips: pd.DataFrame) -> pd.DataFrame:
         if row["metric"] != "accelerator_count":
             continue
         chip = row["chip"]
-        if chip in UNSPECIFIED_CHIPS:
-            candidates = window(chips, row.get("ref_year"))
+        if chip in UNSPECIFIED_CHIPS or MIX_SEPARATOR in chip:
+            # A mix of named models ranges over them; an unspecified count over the models of its years.
+            candidates = window(chips, row.get("ref_year")) if chip in UNSPECIFIED_CHIPS else mix(chips, chip)
             r = per_chip.loc[candidates["chip_id"]]
             w = tdp.loc[candidates["chip_id"]]
             r_low, r_high, w_low, w_high = r.min(), r.max(), w.min(), w.max()
@@ -83,4 +91,14 @@ def h100e(count: float, chip: str, chips: pd.DataFrame) -> float:
     return float(count * ratios(chips).at[chip])
 
 
-__all__ = ["EQUIVALENT_COLUMNS", "REFERENCE_CHIP", "UNKNOWN_WINDOW_YEARS", "equivalents", "h100e", "ratios", "window"]
+__all__ = [
+    "EQUIVALENT_COLUMNS",
+    "MIX_SEPARATOR",
+    "REFERENCE_CHIP",
+    "UNKNOWN_WINDOW_YEARS",
+    "equivalents",
+    "h100e",
+    "mix",
+    "ratios",
+    "window",
+]

@@ -54,3 +54,20 @@ def test_the_city_claim_follows_the_run_parameters(ledger_connection):
     hotter = claims.evaluate(ledger_connection, params.Parameters(pue=1.5)).set_index("claim_id")
     ratio = hotter.loc["city-electricity", "computed"] / base.loc["city-electricity", "computed"]
     assert ratio == pytest.approx(1.5 / 1.2)
+
+
+def test_each_claim_is_tested_as_its_words_say():
+    for claim in claims.CLAIMS:
+        says = claim.says.lower()
+        if any(w in says for w in ("more than", "exceeds")):
+            assert claim.test == claims.AT_LEAST, claim.claim_id
+        if any(w in says for w in ("about", "as much as")):
+            assert claim.test == claims.ABOUT, claim.claim_id
+
+
+def test_the_gigawatt_claim_is_dated_by_its_seed_row_not_a_typed_year(ledger_connection):
+    table = claims.evaluate(ledger_connection, params.Parameters()).set_index("claim_id")
+    said = ledger_connection.execute(
+        "SELECT decimal_year FROM figures_sourced WHERE figure_id = 'seed-000-no-1gw-training-cluster-yet'"
+    ).fetchone()[0]
+    assert table.loc["no-1gw-yet", "claimed"] == pytest.approx(said)

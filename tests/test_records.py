@@ -106,7 +106,10 @@ def test_nothing_dated_after_the_edition_enters_a_fit_a_record_or_the_projection
     assert future > 0, "the guard is only tested while the ledger holds a future-dated estimate"
     cluster = trend_fit.fit_largest_cluster(ledger_connection, 2018, include_announced=False)
     assert (cluster.fitted_points["decimal_year"] <= until).all()
-    assert scenarios.base_point(cluster).decimal_year <= until
+    base = scenarios.base_point(
+        scenarios.candidates_with_chip_power(ledger_connection, 0), scenarios.h100_tdp_w(ledger_connection)
+    )
+    assert base.decimal_year <= until
     for frame in (
         trend_fit.record_candidates_compute(ledger_connection, 2018),
         trend_fit.record_candidates_site(ledger_connection, 2018),

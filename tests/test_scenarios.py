@@ -51,9 +51,9 @@ def test_base_point_is_the_latest_observation_never_a_plan(runs: dict[str, scena
     base = runs["trend"].base
     assert base.figure_id == "cluster-2025"
     assert base.year == 2025
-    assert base.accelerators == pytest.approx(20_000.0 * 2.0**6, rel=1e-5)
+    assert base.h100e == pytest.approx(20_000.0 * 2.0**6, rel=1e-5)
     first = runs["trend"].projection.iloc[0]
-    assert first["year"] == 2025 and first["accelerators"] == pytest.approx(base.accelerators)
+    assert first["year"] == 2025 and first["accelerators"] == pytest.approx(base.h100e)
 
 
 def test_growth_is_the_fit_and_its_spread_the_slope_standard_error(runs: dict[str, scenarios.ScenarioRun]) -> None:
@@ -209,3 +209,44 @@ def test_each_scenario_file_loads_through_params_build_and_cites_ledger_figures(
         assert params.scenario_description(name)
     cited = re.findall(r"\b(?:pow|acc|seed)-[a-z0-9-]+[a-z0-9]", params.scenario_description("power_capped"))
     assert cited and set(cited) <= figure_ids
+
+
+def test_power_ratio_is_the_chips_watts_per_h100e_over_the_h100s() -> None:
+    # 100,000 chips of 2,250 dense TFLOPS at 1,000 W, against an H100 of 989 TFLOPS at 700 W.
+    count = 100_000.0
+    h100e = count * 2250.0 / 989.0
+    chip_power_mw = count * 1000.0 / 1e6
+    expected = (1000.0 / (2250.0 / 989.0)) / 700.0  # 439.6 W per H100e over 700 W
+    assert scenarios.power_ratio(chip_power_mw, h100e, 700.0) == pytest.approx(expected, rel=1e-12)
+    assert scenarios.power_ratio(float("nan"), h100e, 700.0) == 1.0  # a figure stated in H100e
+    assert scenarios.power_ratio(70.0, 100_000.0, 700.0) == pytest.approx(1.0)  # an H100 count
+
+
+def test_the_chain_scales_the_power_per_h100_to_the_base_chips_and_keeps_the_price() -> None:
+    parameters = params.build(FAST)
+    chain, ranges = scenarios.scaled_chain(parameters, 0.5)
+    assert chain["accelerator_it_power_w"] == pytest.approx(0.5 * parameters.accelerator_it_power_w)
+    assert chain["gpu_unit_price_usd"] == parameters.gpu_unit_price_usd
+    low, mode, high = params.uncertainty_ranges(parameters)["accelerator_it_power_w"]
+    assert ranges["accelerator_it_power_w"] == pytest.approx((0.5 * low, 0.5 * mode, 0.5 * high))
+
+
+def test_base_year_power_is_the_base_h100e_times_the_all_in_h100_power(runs: dict[str, scenarios.ScenarioRun]) -> None:
+    run = runs["trend"]  # H100 counts: the ratio is one
+    assert run.base.power_ratio == pytest.approx(1.0)
+    first = run.projection.iloc[0]
+    p = run.parameters
+    assert first["facility_power_mw"] == pytest.approx(run.base.h100e * p.accelerator_it_power_w * p.pue / 1e6)
+
+
+def test_the_base_is_the_largest_single_cluster_never_a_programme_or_a_later_smaller_one(tmp_path: Path) -> None:
+    rows = [
+        *cluster_rows(),
+        figure("smaller-2026", "2026-01", 50_000.0),  # later but smaller: the base stays the 2025 record
+        figure("programme-2025", "2025-09", 9_000_000.0, scope="programme"),  # many sites: never a base
+    ]
+    with database.connect_read_only(synthetic_database(tmp_path, rows)) as opened:
+        run = scenarios.run_scenario(opened, "fast", params.build(FAST))
+    assert run.base.figure_id == "cluster-2025"
+    assert "programme-2025" not in set(run.cluster_fit.points["figure_id"])
+    assert run.cluster_fit.fit.n == 7  # the seven yearly records; the smaller rows are candidates, not records

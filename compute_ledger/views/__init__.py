@@ -1,0 +1,1 @@
+"""Views: the charts, tables and prose values of each chapter, one module per chapter."""
