@@ -76,9 +76,9 @@ class Parameters(BaseModel):
         30_000.0,
         ge=1_000.0,
         le=200_000.0,
-        description="Price of one frontier accelerator in the base year (H100 class).",
+        description="Price of one H100 in the base year; the projections take it as the price of one H100-equivalent.",
         json_schema_extra=_meta(
-            "USD per accelerator",
+            "USD per H100",
             "figure seed-004-h100-unit-price-30000 (range: money-h100-price-raymond-james to money-h100-price-gzero)",
             (25_000.0, 40_000.0),
         ),
@@ -94,10 +94,11 @@ class Parameters(BaseModel):
         1_275.0,
         ge=300.0,
         le=3_000.0,
-        description="IT power per accelerator including its share of server, network and storage "
-        "(a DGX H100 server: 10.2 kW for 8 GPUs).",
+        description="IT power per H100 including its share of server, network and storage "
+        "(a DGX H100 server: 10.2 kW for 8 GPUs); the projections scale it to the base cluster's chips by their "
+        "power per H100-equivalent in the chip table.",
         json_schema_extra=_meta(
-            "W per accelerator",
+            "W per H100",
             "figure hw-nvidia-dgx-h100-max-power-supercluster (10.2 kW / 8 GPUs); high end: "
             "hw-nvidia-gb200-nvl72-rack-power (120 kW / 72 GPUs)",
             (1_000.0, 1_700.0),
