@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,8 +32,10 @@ pytestmark = pytest.mark.slow
 
 
 def start_pipeline(project: Path, *args: str) -> subprocess.Popen:
-    """``python pipeline.py ARGS`` in ``project``, running in the background."""
-    env = {**os.environ, "PYTHONPATH": str(project)}
+    """``python pipeline.py ARGS`` in ``project``, running in the background, with a temporary folder of its own (so
+    the kernels' sockets of other runs on the machine are not counted as its leftovers)."""
+    private_tmp(project).mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(project), "TMPDIR": str(private_tmp(project))}
     return subprocess.Popen(
         [sys.executable, "pipeline.py", *args],
         cwd=project,
@@ -441,13 +442,18 @@ def _processes_in(project: Path) -> list[str]:
     return found
 
 
-def _kernel_sockets() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob(f"{notebooks.KERNEL_SOCKETS_PREFIX}*"))
+def private_tmp(project: Path) -> Path:
+    """The temporary folder of the runs :func:`start_pipeline` starts in ``project``."""
+    return project.parent / "tmp"
+
+
+def _kernel_sockets(project: Path) -> set[Path]:
+    return set(private_tmp(project).glob(f"{notebooks.KERNEL_SOCKETS_PREFIX}*"))
 
 
 def test_ctrl_c_while_notebooks_run_exits_130_and_leaves_nothing(built_copy):
     before = snapshot(built_copy)
-    sockets_before = _kernel_sockets()
+    sockets_before = _kernel_sockets(built_copy)
     add_cell(built_copy / "notebooks" / "money.ipynb", "import time\n\ntime.sleep(120)")
     process = start_pipeline(built_copy)
     for line in process.stdout:
@@ -464,7 +470,7 @@ def test_ctrl_c_while_notebooks_run_exits_130_and_leaves_nothing(built_copy):
     while _processes_in(built_copy) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _processes_in(built_copy), "a kernel or worker outlived the run"
-    assert not _kernel_sockets() - sockets_before, "a kernel's sockets were left in the temporary folder"
+    assert not _kernel_sockets(built_copy) - sockets_before, "a kernel's sockets were left in the temporary folder"
 
 
 def _start_and_wait_for_kernels(project: Path) -> subprocess.Popen:
@@ -479,6 +485,7 @@ def _start_and_wait_for_kernels(project: Path) -> subprocess.Popen:
         time.sleep(0.2)
     time.sleep(1)
     assert process.poll() is None
+    assert _kernel_sockets(project), "the running kernels' sockets are in the run's own temporary folder"
     return process
 
 
@@ -488,7 +495,7 @@ def _nothing_left_behind(project: Path, sockets_before: set[Path]) -> None:
         time.sleep(0.2)
     assert not _processes_in(project), "a kernel or worker outlived the run"
     assert _lock_is_free(project), "the lock is still held"
-    assert not _kernel_sockets() - sockets_before, "a kernel's sockets were left in the temporary folder"
+    assert not _kernel_sockets(project) - sockets_before, "a kernel's sockets were left in the temporary folder"
 
 
 def _remove_sleep(project: Path) -> None:
@@ -500,7 +507,7 @@ def _remove_sleep(project: Path) -> None:
 
 def test_sigterm_is_handled_like_ctrl_c_and_the_next_run_succeeds(built_copy):
     before = snapshot(built_copy)
-    sockets_before = _kernel_sockets()
+    sockets_before = _kernel_sockets(built_copy)
     process = _start_and_wait_for_kernels(built_copy)
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=60)
@@ -516,7 +523,7 @@ def test_kill_9_leaves_a_runnable_project(built_copy):
     """kill -9 of the pipeline while its notebooks run: the workers and kernels die with it (parent-death signal),
     the lock dies with it (flock), and the next run removes the staging folder it left and succeeds."""
     before = snapshot(built_copy)
-    sockets_before = _kernel_sockets()
+    sockets_before = _kernel_sockets(built_copy)
     process = _start_and_wait_for_kernels(built_copy)
     assert (built_copy / "build" / "staging").exists()
     process.kill()
