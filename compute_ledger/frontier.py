@@ -11,18 +11,12 @@ has one.
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
-from compute_ledger import report, trend_fit
+from compute_ledger import queries
 
 FIRST_YEAR = 2019  # the book's coverage starts here ("2019 to today")
 ALL_YEARS = 0  # candidates are read from every year: a system dated before FIRST_YEAR can still be the largest
-
-
-def systems(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The systems table (system_id, name, operator, location, scope)."""
-    return connection.execute("SELECT system_id, name, operator, location, scope FROM systems").df()
 
 
 def largest_by_year(candidates: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
@@ -75,122 +69,19 @@ def with_systems(table: pd.DataFrame, systems_frame: pd.DataFrame) -> pd.DataFra
 
 def last_year() -> int:
     """The edition's year: the tables run to it."""
-    return int(trend_fit.observed_until())
+    return int(queries.observed_until())
 
 
-def cluster_by_year(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The largest cluster (in H100-equivalents) at the end of each year, with its power where the ledger has it."""
-    compute = trend_fit.record_candidates_compute(connection, ALL_YEARS)
-    power = trend_fit.record_candidates_site(connection, ALL_YEARS)
+def cluster_by_year(compute: pd.DataFrame, power: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
+    """The largest cluster (in H100-equivalents) at the end of each year, with its power where the ledger has it.
+
+    ``compute`` and ``power``: the record candidates of every year (``queries.record_candidates_compute`` and
+    ``queries.record_candidates_site`` from :data:`ALL_YEARS`); ``systems``: the systems table."""
     table = largest_by_year(compute, FIRST_YEAR, last_year())
-    return with_systems(other_unit(table, power, "power"), systems(connection))
+    return with_systems(other_unit(table, power, "power"), systems)
 
 
-def site_by_year(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def site_by_year(compute: pd.DataFrame, power: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
     """The largest single site (in MW) at the end of each year, with its accelerators where the ledger has them."""
-    compute = trend_fit.record_candidates_compute(connection, ALL_YEARS)
-    power = trend_fit.record_candidates_site(connection, ALL_YEARS)
     table = largest_by_year(power, FIRST_YEAR, last_year())
-    return with_systems(other_unit(table, compute, "accelerators"), systems(connection))
-
-
-def _count(value: float, chip: object) -> str:
-    if value != value:
-        return ""
-    named = str(chip) if isinstance(chip, str) and chip else "unknown"
-    return f"{report.significant(value)} ({named})"
-
-
-def _mw(value: float, measure: object) -> str:
-    if value != value:
-        return ""
-    return f"{report.significant(value)} MW" + (f" ({measure})" if isinstance(measure, str) and measure else "")
-
-
-def _since(row: pd.Series) -> str:
-    return "new this year" if row["new_in_year"] else f"since {row['ref_date']}"
-
-
-def cluster_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The cluster table for the page: 2–3 significant figures, the figure ids that link to their quotes."""
-    return pd.DataFrame(
-        {
-            "Year": table["year"].astype(str),
-            "Largest cluster": table["system_name"],
-            "Operator": table["operator"],
-            "Accelerators (model)": [_count(v, c) for v, c in zip(table["value"], table["chip"], strict=True)],
-            "H100e": [report.significant(v) for v in table["record_value"]],
-            "MW": [_mw(v, m) for v, m in zip(table["power_value"], table["power_unit_note"], strict=True)],
-            "Dated": [_since(r) for _, r in table.iterrows()],
-            "Status": table["status"],
-            "Source (tier)": [f"{p} ({t})" for p, t in zip(table["publisher"], table["source_tier"], strict=True)],
-            "Quote": table["figure_id"],
-        }
-    )
-
-
-def site_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The site table for the page."""
-    return pd.DataFrame(
-        {
-            "Year": table["year"].astype(str),
-            "Largest site": table["system_name"],
-            "Operator": table["operator"],
-            "MW (measure)": [_mw(v, m) for v, m in zip(table["record_value"], table["power_measure"], strict=True)],
-            "Accelerators (model)": [
-                _count(v, c) for v, c in zip(table["accelerators_value"], table["accelerators_unit_note"], strict=True)
-            ],
-            "Dated": [_since(r) for _, r in table.iterrows()],
-            "Status": table["status"],
-            "Source (tier)": [f"{p} ({t})" for p, t in zip(table["publisher"], table["source_tier"], strict=True)],
-            "Quote": table["figure_id"],
-        }
-    )
-
-
-def html_table(display: pd.DataFrame, table_id: str, caption: str):
-    """The table with each figure id a link to its quote on the Sources page."""
-    return report.html_table(display, table_id, caption, figure_columns=("Quote",))
-
-
-def add_key_numbers(keys, clusters: pd.DataFrame, sites: pd.DataFrame) -> None:
-    """Key numbers for the first and the last year of both tables (H100e of the largest cluster, MW of the largest
-    site), each resting on its one figure; glue the systems' names and years for the prose."""
-    tables = (
-        (
-            "frontier_cluster",
-            "h100e",
-            "H100e",
-            "Largest cluster",
-            clusters,
-            "operator",
-            "running maximum of the record series' candidates; count × dense 16-bit TFLOPS ÷ the H100's",
-        ),
-        (
-            "frontier_site",
-            "mw",
-            "MW",
-            "Largest single site",
-            sites,
-            "measure",
-            "running maximum of the site record series' candidates (IT, facility or unqualified power)",
-        ),
-    )
-    for prefix, short, unit, what, table, detail, method in tables:
-        for end, row in (("first", table.iloc[0]), ("last", table.iloc[-1])):
-            value = float(row["record_value"])
-            keys.add(
-                f"{prefix}_{short}_{end}",
-                value,
-                unit=unit,
-                description=f"{what} at the end of {int(row['year'])}, in {unit}",
-                method=method,
-                inputs=[str(row["figure_id"])],
-            )
-            report.glue(f"{prefix}_{short}_{end}_text", report.significant(value))
-            report.glue(f"{prefix}_year_{end}", int(row["year"]))
-            report.glue(f"{prefix}_name_{end}", str(row["system_name"]))
-            report.glue(f"{prefix}_{detail}_{end}", str(row["operator" if detail == "operator" else "power_measure"]))
-    report.glue(
-        "frontier_cluster_multiple", float(clusters.iloc[-1]["record_value"] / clusters.iloc[0]["record_value"])
-    )
+    return with_systems(other_unit(table, compute, "accelerators"), systems)

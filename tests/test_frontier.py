@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from compute_ledger import database, frontier, report
+from compute_ledger import database, frontier, queries, report
 
 
 def _candidates(rows):
@@ -87,7 +87,10 @@ def test_significant_figures(value, shown):
 
 
 def test_on_the_ledger_every_year_is_covered_by_a_built_single_system_on_a_non_weak_source(ledger_connection):
-    for table in (frontier.cluster_by_year(ledger_connection), frontier.site_by_year(ledger_connection)):
+    compute = queries.record_candidates_compute(ledger_connection, frontier.ALL_YEARS)
+    power = queries.record_candidates_site(ledger_connection, frontier.ALL_YEARS)
+    systems = queries.systems(ledger_connection)
+    for table in (frontier.cluster_by_year(compute, power, systems), frontier.site_by_year(compute, power, systems)):
         assert list(table["year"]) == list(range(frontier.FIRST_YEAR, frontier.last_year() + 1))
         figures = database.figures_by_id(ledger_connection, list(table["figure_id"].unique()))
         assert set(figures["source_tier"]) <= set(database.SERIES_TIERS)

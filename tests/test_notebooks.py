@@ -1,8 +1,10 @@
-"""Chapters are thin: one tagged parameters cell whose defaults equal the parameter model's, no definitions."""
+"""Chapters are thin: one tagged parameters cell whose defaults equal the parameter model's, a one-line set-up, at
+most ten cells, no definitions, loops or comprehensions, and no figure, chart or table ids in their cells."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 import nbformat
 import pytest
@@ -10,6 +12,21 @@ import pytest
 from compute_ledger import chapters, params
 
 INJECTED = {"db_path", "exports_dir", "key_numbers_path", "scenario_parameters"}
+MAX_CELLS = 10
+# PENDING: chapters not yet converted to the one-line set-up and the views (issue 14). The engineer converting one
+# removes it from this list; test_pending_chapters_still_need_converting fails once a listed chapter already passes.
+PENDING = (
+    "projections",
+    "claims",
+    "power",
+    "money",
+    "growth",
+    "checks",
+)  # the last four: converted next on this branch
+# A figure id, a chart id or a table id: lower-case words joined by hyphens ("gpu-counts-ledger").
+AN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 @pytest.fixture(params=[c.name for c in chapters.CHAPTERS])
@@ -32,6 +49,65 @@ def test_no_function_or_class_definitions(chapter):
         tree = ast.parse(cell.source)
         defined = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
         assert not defined, f"{chapter.name}: move definitions into the package: {cell.source[:80]}"
+
+
+def thin_chapter_problems(notebook_path, name: str) -> list[str]:
+    """What keeps a chapter from being thin: too many cells, a set-up other than ``chapter_context``, a loop, a
+    comprehension or a definition in a cell, or a figure, chart or table id typed into a cell."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    problems = []
+    if len(notebook.cells) > MAX_CELLS:
+        problems.append(f"{len(notebook.cells)} cells (at most {MAX_CELLS})")
+    code = [c for c in notebook.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    setup = f'chapter = chapter_context("{name}", globals())'
+    if not code or setup not in code[0].source.splitlines():
+        problems.append(f"the first code cell after the parameters is not the set-up line {setup!r}")
+    for cell in code:
+        for node in ast.walk(ast.parse(cell.source)):
+            first_line = cell.source.splitlines()[getattr(node, "lineno", 1) - 1].strip()
+            if isinstance(node, LOOPS):
+                problems.append(f"a loop or comprehension in a cell: {first_line[:80]}")
+            elif isinstance(node, DEFINITIONS):
+                problems.append(f"a definition in a cell: {first_line[:80]}")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and AN_ID.match(node.value):
+                problems.append(f"an id typed into a cell ({node.value}): ids belong to the views")
+            elif isinstance(node, ast.keyword) and node.arg in ("chart_id", "table_id"):
+                problems.append(f"a {node.arg} set in a cell: {first_line[:80]}")
+    return problems
+
+
+@pytest.mark.parametrize("name", [c.name for c in chapters.CHAPTERS if c.name not in PENDING])
+def test_converted_chapters_are_thin(name):
+    problems = thin_chapter_problems(chapters.by_name(name).notebook, name)
+    assert not problems, f"notebooks/{name}.ipynb: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("name", PENDING)
+def test_pending_chapters_still_need_converting(name):
+    """The PENDING list cannot go stale: a listed chapter that is already thin must leave the list."""
+    assert thin_chapter_problems(chapters.by_name(name).notebook, name), f"{name} is thin now: remove it from PENDING"
+
+
+def test_the_rules_catch_a_loop_an_id_and_too_many_cells(tmp_path):
+    """The rule itself bites: a chapter with a loop, a hard-coded chart id and eleven cells is refused on each."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# X"),
+        nbformat.v4.new_code_cell('db_path = "x"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('chapter = chapter_context("x", globals())'),
+        nbformat.v4.new_code_cell("for row in rows:\n    show(row)"),
+        nbformat.v4.new_code_cell('chapter.publish(chart, chart_id="x-chart", data=frame)'),
+        nbformat.v4.new_code_cell("[r for r in rows]"),
+        *[nbformat.v4.new_markdown_cell("text") for _ in range(5)],
+    ]
+    path = tmp_path / "x.ipynb"
+    nbformat.write(notebook, path)
+    problems = " | ".join(thin_chapter_problems(path, "x"))
+    assert "11 cells" in problems
+    assert "a loop or comprehension in a cell: for row in rows:" in problems
+    assert "a loop or comprehension in a cell: [r for r in rows]" in problems
+    assert "an id typed into a cell (x-chart)" in problems
+    assert "a chart_id set in a cell" in problems
 
 
 def test_parameter_defaults_equal_the_model(chapter):

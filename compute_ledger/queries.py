@@ -1,0 +1,221 @@
+"""Every query the chapters run on the ledger, in one place: each reads one of the database's views
+(``database.VIEWS``) and returns a DataFrame; the analysis modules take these frames and never see the database.
+
+The rules that choose rows in SQL are named here too (which scopes a site series takes, which rows are not the power
+a site draws, which statuses a record may have), so a query and its rule are read together.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from compute_ledger import citation, database, dates
+from compute_ledger.database import figures_by_id
+
+__all__ = ["figures_by_id"]  # the rows of given figure ids, from database (one query, used everywhere)
+
+# Columns the growth and record series carry.
+SERIES_COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, unit, unit_detail, status,
+    confidence, entity, subject, scope, publisher, url, seed_file"""
+COUNT_COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, unit, unit_detail, status,
+    confidence, entity, subject, scope, quote, quote_en, publisher, date_published, url, source_id, seed_file"""
+
+# Rows of the view site_power that are not the power a single site or cluster draws or is built for.
+NOT_SITE_POWER: dict[str, str] = {
+    "seed-000-no-1gw-training-cluster-yet": "a statement that nobody had built a 1 GW cluster yet, not a power",
+    "pow-colossus1-megapack-150mw-2025": "battery backup capacity, not the power the site draws",
+    "pow-xai-southaven-turbines-245mw": "generating capacity of gas turbines, not the power the site draws",
+}
+SITE_POWER_SCOPES = ("site", "cluster")
+RECORD_STATUSES = ("reported", "estimate")  # what was built or used (plans and projections are not records)
+# Power that a site draws or is built to draw: IT load, facility power, or a power the source leaves unqualified.
+# Grid supply (an interconnection's capacity, often energised ahead of the load) and on-site generation are not.
+SITE_RECORD_MEASURES = ("it", "facility", "unspecified")
+GROUPED_SCOPES = ("pipeline", "fleet", "programme")  # company pipelines, fleets and programmes: never one site
+ELECTRICITY_UNIT = "TWh"
+FAB_METRICS = ("investment", "public_funding")
+
+
+def observed_until() -> float:
+    """The edition's date (``CITATION.cff``) as a decimal year. A reported or estimated figure dated after it
+    describes the future, so no fit, record series or projection base takes it; plans are drawn whatever their date."""
+    return dates.decimal_year(citation.edition().date)
+
+
+# --- GPU counts and the frontier ----------------------------------------------------------------------------------
+
+
+def accelerator_counts(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
+    """Every dated accelerator count of a training run, cluster or site from ``start_year``."""
+    return connection.execute(
+        f"SELECT {COUNT_COLUMNS} FROM accelerator_counts WHERE ref_year >= ? ORDER BY decimal_year, value",
+        [start_year],
+    ).df()
+
+
+def systems(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The systems table (system_id, name, operator, location, scope)."""
+    return connection.execute("SELECT system_id, name, operator, location, scope FROM systems").df()
+
+
+def record_candidates_compute(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
+    """Dated accelerator counts of single clusters, sites and training runs that were built or used, dated up to
+    the edition (:func:`observed_until`), in H100-equivalents (the chip table's conversion; a count of unknown chips
+    takes its range's geometric middle).
+
+    Non-preferred rows of a group measuring one quantity are left out, as are low-confidence rows (unconfirmed),
+    rows on weak sources and every programme, fleet and pipeline (the ``accelerator_counts`` view)."""
+    return connection.execute(
+        f"""
+        SELECT {SERIES_COLUMNS}, system_id, chip, h100e AS record_value, h100e_low AS record_low,
+               h100e_high AS record_high, source_tier
+        FROM accelerator_counts
+        WHERE ref_year IS NOT NULL AND ref_year >= ? AND decimal_year <= ? AND status IN (SELECT unnest(?))
+          AND coalesce(preferred, true) AND confidence <> 'low' AND h100e IS NOT NULL AND h100e > 0
+        ORDER BY decimal_year, figure_id
+        """,
+        [start_year, observed_until(), list(RECORD_STATUSES)],
+    ).df()
+
+
+def record_candidates_site(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
+    """Dated power of single sites and clusters that were built or used (MW), dated up to the edition, measured as in
+    :data:`SITE_RECORD_MEASURES`, without the rows of :data:`NOT_SITE_POWER`, weak sources, low-confidence rows
+    (unconfirmed claims) and non-preferred rows of a group."""
+    return connection.execute(
+        f"""
+        SELECT {SERIES_COLUMNS}, system_id, chip, power_measure, value AS record_value, low AS record_low,
+               high AS record_high, source_tier
+        FROM site_power
+        WHERE ref_year IS NOT NULL AND ref_year >= ? AND decimal_year <= ? AND status IN (SELECT unnest(?))
+          AND scope IN (SELECT unnest(?)) AND figure_id NOT IN (SELECT unnest(?))
+          AND power_measure IN (SELECT unnest(?))
+          AND coalesce(preferred, true) AND confidence <> 'low' AND value > 0
+        ORDER BY decimal_year, figure_id
+        """,
+        [
+            start_year,
+            observed_until(),
+            list(RECORD_STATUSES),
+            list(SITE_POWER_SCOPES),
+            list(NOT_SITE_POWER),
+            list(SITE_RECORD_MEASURES),
+        ],
+    ).df()
+
+
+# --- Growth --------------------------------------------------------------------------------------------------------
+
+
+def largest_cluster_points(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
+    """Largest accelerator count per year from ``start_year``: built or used (dated up to the edition), and
+    announced, separately."""
+    return connection.execute(
+        f"""SELECT {SERIES_COLUMNS} FROM largest_cluster_by_year
+            WHERE ref_year >= ? AND (status = 'announced plan' OR decimal_year <= ?) ORDER BY decimal_year, status""",
+        [start_year, observed_until()],
+    ).df()
+
+
+def largest_site_power_points(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
+    """Largest power of a single site or cluster per year (MW), built and announced separately.
+
+    Projections are left out (a model output), as are the rows of :data:`NOT_SITE_POWER` and the non-preferred
+    rows of a group measuring the same quantity. Ties are broken by figure_id, as in ``largest_cluster_by_year``.
+    """
+    return connection.execute(
+        f"""
+        SELECT {SERIES_COLUMNS} FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY ref_year, status = 'announced plan' ORDER BY value DESC, figure_id) AS rank_in_year
+            FROM site_power
+            WHERE ref_year IS NOT NULL AND ref_year >= ? AND status <> 'projection'
+              AND (status = 'announced plan' OR decimal_year <= ?)
+              AND scope IN (SELECT unnest(?)) AND figure_id NOT IN (SELECT unnest(?))
+              AND coalesce(preferred, true)
+        ) WHERE rank_in_year = 1
+        ORDER BY decimal_year, status
+        """,
+        [start_year, observed_until(), list(SITE_POWER_SCOPES), list(NOT_SITE_POWER)],
+    ).df()
+
+
+def published_trends(connection: duckdb.DuckDBPyConnection, figure_ids: list[str]) -> pd.DataFrame:
+    """The published-trend rows of these ids, in the order given (LookupError naming any missing)."""
+    return figures_by_id(connection, figure_ids, view="published_trends")
+
+
+# --- Power ---------------------------------------------------------------------------------------------------------
+
+
+def system_power(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The power rows of single systems (the ``site_power`` view: no weak source, no generation), with each
+    system's name, operator and scope from data/raw/systems.csv."""
+    return connection.execute(
+        """
+        SELECT p.*, s.name AS system_name, s.operator AS system_operator, s.scope AS system_scope
+        FROM site_power p JOIN systems s USING (system_id)
+        ORDER BY p.system_id, p.decimal_year NULLS LAST, p.figure_id
+        """
+    ).df()
+
+
+def grouped_power(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Power of company pipelines, fleets and multi-site programmes: never one site, so never in a timeline."""
+    return connection.execute(
+        f"""
+        SELECT * FROM series_eligible
+        WHERE metric = 'data_centre_power' AND unit = 'MW' AND scope IN {GROUPED_SCOPES}
+        ORDER BY value DESC, figure_id
+        """
+    ).df()
+
+
+def electricity_rows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every row of annual data-centre electricity use (TWh), published trends included, on sources that are not
+    weak."""
+    return connection.execute(
+        f"""
+        SELECT * FROM figures_sourced
+        WHERE metric = 'electricity_use' AND unit = '{ELECTRICITY_UNIT}' AND source_tier IN {database.SERIES_TIERS}
+        ORDER BY entity, decimal_year, figure_id
+        """
+    ).df()
+
+
+# --- Money ---------------------------------------------------------------------------------------------------------
+
+
+def capex_rows(
+    connection: duckdb.DuckDBPyConnection, entities: tuple[str, ...], view: str = "series_eligible"
+) -> pd.DataFrame:
+    """Every capital-expenditure row of these companies in ``view`` (``figures_sourced`` only to list what a
+    series leaves out: a series reads ``series_eligible``)."""
+    if view not in ("series_eligible", "figures_sourced"):
+        raise ValueError(f"capex rows come from series_eligible or figures_sourced, not {view!r}")
+    return connection.execute(
+        f"SELECT * FROM {view} WHERE metric = 'capital_expenditure' AND entity IN (SELECT unnest(?)) "
+        "ORDER BY entity, ref_date, figure_id",
+        [list(entities)],
+    ).df()
+
+
+def fab_rows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The fab investment and public-funding rows of ``series_eligible``."""
+    return connection.execute(
+        "SELECT * FROM series_eligible WHERE metric IN (SELECT unnest(?))", [list(FAB_METRICS)]
+    ).df()
+
+
+def deal_rows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The rows of ``series_eligible`` whose subject names a deal (``deal: <name> — <what>``)."""
+    return connection.execute("SELECT * FROM series_eligible WHERE subject LIKE 'deal:%' ORDER BY figure_id").df()
+
+
+# --- Cross-checks --------------------------------------------------------------------------------------------------
+
+
+def disagreements(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every row of a quantity on which several sources give a value (the ``disagreements`` view)."""
+    return connection.execute("SELECT * FROM disagreements").df()

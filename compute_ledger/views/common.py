@@ -1,0 +1,80 @@
+"""Chart and page helpers every chapter shares: the year axis, the status encoding, the seed rings, the rule at 1,
+tooltips, a log axis, and several outputs shown by one cell."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from compute_ledger import charts
+
+LOG = alt.Scale(type="log")
+
+
+def year_x(field: str = "decimal_year", title: str | None = "Year", **scale) -> alt.X:
+    """A year axis: whole years as labels (2019, not 2,019), never a tick between two years; ``scale`` as given
+    (e.g. ``zero=False``)."""
+    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(**scale), axis=alt.Axis(format="d", tickMinStep=1))
+
+
+def tooltip(*fields: tuple[str, ...]) -> list[alt.Tooltip]:
+    """Tooltips from ``(field, title)`` or ``(field, title, format)`` tuples."""
+    return [
+        alt.Tooltip(field[0], title=field[1], **({"format": field[2]} if len(field) > 2 else {})) for field in fields
+    ]
+
+
+def status_encoding() -> dict:
+    """Colour and shape by status, same in every chart (reported, estimate, announced plan, projection)."""
+    scale_colour = alt.Scale(domain=charts.STATUS_ORDER, range=charts.STATUS_COLOURS)
+    scale_shape = alt.Scale(domain=charts.STATUS_ORDER, range=charts.STATUS_SHAPES)
+    return {
+        "color": alt.Color("status:N", title="Status", scale=scale_colour),
+        "shape": alt.Shape("status:N", title="Status", scale=scale_shape),
+    }
+
+
+def seed_rings(frame: pd.DataFrame, x: alt.X, y: alt.Y) -> alt.Chart:
+    """Black rings around the points that come from the seed articles (column ``from_seed``)."""
+    return (
+        alt.Chart(frame)
+        .transform_filter(alt.datum.from_seed)
+        .mark_point(size=330, filled=False, color="#000000", strokeWidth=1.5)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("figure_id:N", title="Seed figure")])
+    )
+
+
+def rule_at_one(channel: str = "x") -> alt.Chart:
+    """A dashed grey rule at 1 (no growth; computed equals reported; the value used)."""
+    return (
+        alt.Chart(pd.DataFrame({channel: [1.0]}))
+        .mark_rule(strokeDash=[4, 4], color="#777777")
+        .encode(**{channel: f"{channel}:Q"})
+    )
+
+
+def hollow_or_filled(
+    base: alt.Chart, colour: alt.Color, kind: str, filled: str, hollow: str, tooltip: list
+) -> alt.LayerChart:
+    """Points coloured by ``colour``: rows whose ``kind`` is ``filled`` as filled circles, the others (``hollow``)
+    as hollow triangles; the shape legend names the two kinds."""
+    shape = alt.Shape(
+        f"{kind}:N",
+        title=None,
+        scale=alt.Scale(domain=[filled, hollow], range=["circle", "triangle-up"]),
+        legend=alt.Legend(symbolStrokeColor="#000000", symbolStrokeWidth=1.5, labelLimit=260, columns=1),
+    )
+    encoding = {"color": colour, "shape": shape, "tooltip": tooltip}
+    solid = base.transform_filter(alt.datum[kind] == filled).mark_point(size=60, filled=True, opacity=1)
+    open_ = base.transform_filter(alt.datum[kind] != filled).mark_point(size=60, strokeWidth=1.8, opacity=1)
+    return alt.layer(solid.encode(**encoding), open_.encode(**encoding))
+
+
+class Shown:
+    """Several outputs (tables, figures) shown by one cell, in order."""
+
+    def __init__(self, *items):
+        self.items = items
+
+    def _repr_html_(self) -> str:
+        return "".join(item._repr_html_() for item in self.items)
