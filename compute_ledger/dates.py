@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from compute_ledger import citation
+
 PARTIAL_DATE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 _PARTIAL_DATE = re.compile(PARTIAL_DATE_PATTERN, re.ASCII)
 
@@ -47,3 +49,9 @@ def decimal_year(text: str) -> float:
         return year + middle / days_in_year
     day = dt.date.fromisoformat(text)
     return year + ((day - start).days + 0.5) / days_in_year
+
+
+def observed_until() -> float:
+    """The edition's date (``CITATION.cff``) as a decimal year. A reported or estimated figure dated after it
+    describes the future, so no fit, record series or projection base takes it; plans are drawn whatever their date."""
+    return decimal_year(citation.edition().date)

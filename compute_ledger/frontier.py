@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compute_ledger import queries
+from compute_ledger import dates
 
 FIRST_YEAR = 2019  # the book's coverage starts here ("2019 to today")
 ALL_YEARS = 0  # candidates are read from every year: a system dated before FIRST_YEAR can still be the largest
@@ -69,7 +69,7 @@ def with_systems(table: pd.DataFrame, systems_frame: pd.DataFrame) -> pd.DataFra
 
 def last_year() -> int:
     """The edition's year: the tables run to it."""
-    return int(queries.observed_until())
+    return int(dates.observed_until())
 
 
 def cluster_by_year(compute: pd.DataFrame, power: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:

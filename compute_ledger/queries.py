@@ -10,8 +10,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from compute_ledger import citation, database, dates
+from compute_ledger import database
 from compute_ledger.database import figures_by_id
+from compute_ledger.dates import observed_until
 
 __all__ = ["figures_by_id"]  # the rows of given figure ids, from database (one query, used everywhere)
 
@@ -32,15 +33,7 @@ RECORD_STATUSES = ("reported", "estimate")  # what was built or used (plans and 
 # Power that a site draws or is built to draw: IT load, facility power, or a power the source leaves unqualified.
 # Grid supply (an interconnection's capacity, often energised ahead of the load) and on-site generation are not.
 SITE_RECORD_MEASURES = ("it", "facility", "unspecified")
-GROUPED_SCOPES = ("pipeline", "fleet", "programme")  # company pipelines, fleets and programmes: never one site
-ELECTRICITY_UNIT = "TWh"
 FAB_METRICS = ("investment", "public_funding")
-
-
-def observed_until() -> float:
-    """The edition's date (``CITATION.cff``) as a decimal year. A reported or estimated figure dated after it
-    describes the future, so no fit, record series or projection base takes it; plans are drawn whatever their date."""
-    return dates.decimal_year(citation.edition().date)
 
 
 # --- GPU counts and the frontier ----------------------------------------------------------------------------------
@@ -61,8 +54,8 @@ def systems(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def record_candidates_compute(connection: duckdb.DuckDBPyConnection, start_year: int) -> pd.DataFrame:
     """Dated accelerator counts of single clusters, sites and training runs that were built or used, dated up to
-    the edition (:func:`observed_until`), in H100-equivalents (the chip table's conversion; a count of unknown chips
-    takes its range's geometric middle).
+    the edition (:func:`dates.observed_until`), in H100-equivalents (the chip table's conversion; a count of unknown
+    chips takes its range's geometric middle).
 
     Non-preferred rows of a group measuring one quantity are left out, as are low-confidence rows (unconfirmed),
     rows on weak sources and every programme, fleet and pipeline (the ``accelerator_counts`` view)."""
@@ -161,26 +154,29 @@ def system_power(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def grouped_power(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Power of company pipelines, fleets and multi-site programmes: never one site, so never in a timeline."""
+def grouped_power(connection: duckdb.DuckDBPyConnection, scopes: tuple[str, ...]) -> pd.DataFrame:
+    """Power (MW) of rows of these scopes, largest first: company pipelines, fleets and multi-site programmes
+    (``power.GROUPED_SCOPES``) are never one site, so never in a timeline."""
     return connection.execute(
-        f"""
-        SELECT * FROM series_eligible
-        WHERE metric = 'data_centre_power' AND unit = 'MW' AND scope IN {GROUPED_SCOPES}
-        ORDER BY value DESC, figure_id
         """
+        SELECT * FROM series_eligible
+        WHERE metric = 'data_centre_power' AND unit = 'MW' AND scope IN (SELECT unnest(?))
+        ORDER BY value DESC, figure_id
+        """,
+        [list(scopes)],
     ).df()
 
 
-def electricity_rows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every row of annual data-centre electricity use (TWh), published trends included, on sources that are not
-    weak."""
+def electricity_rows(connection: duckdb.DuckDBPyConnection, unit: str) -> pd.DataFrame:
+    """Every row of annual data-centre electricity use in ``unit`` (``power.ELECTRICITY_UNIT``), published trends
+    included, on sources that are not weak."""
     return connection.execute(
         f"""
         SELECT * FROM figures_sourced
-        WHERE metric = 'electricity_use' AND unit = '{ELECTRICITY_UNIT}' AND source_tier IN {database.SERIES_TIERS}
+        WHERE metric = 'electricity_use' AND unit = ? AND source_tier IN {database.SERIES_TIERS}
         ORDER BY entity, decimal_year, figure_id
-        """
+        """,
+        [unit],
     ).df()
 
 

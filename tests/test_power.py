@@ -9,7 +9,8 @@ import math
 import pandas as pd
 import pytest
 
-from compute_ledger import power
+from compute_ledger import power, queries
+from compute_ledger.views import power as power_views
 
 
 def _row(figure_id: str, system_id: str, value: float, ref_date: str = "2025", **overrides) -> dict:
@@ -61,7 +62,7 @@ def test_pipelines_fleets_and_programmes_are_never_in_a_timeline():
     ranking = power.rank_systems(rows)
     assert list(ranking["system_id"]) == ["a"]
     assert list(power.timeline_frame(rows, ranking)["figure_id"]) == ["site"]
-    assert list(power.draw_table(rows)["system_id"]) == ["a"]
+    assert list(power_views.draw_table(rows)["system_id"]) == ["a"]
 
 
 def test_generation_is_never_site_power():
@@ -73,7 +74,7 @@ def test_generation_is_never_site_power():
     ranking = power.rank_systems(rows)
     assert list(ranking["system_id"]) == ["a"] and ranking.loc[0, "max_mw"] == 300.0
     assert "turbines" not in set(power.timeline_frame(rows, ranking)["figure_id"])
-    table = power.draw_table(rows)
+    table = power_views.draw_table(rows)
     assert list(table["system_id"]) == ["a"] and table.loc[0, "planned target"] == ""
 
 
@@ -101,7 +102,7 @@ def test_low_confidence_rows_are_drawn_but_do_not_set_the_rank():
 def test_undated_rows_do_not_rank_a_timeline():
     rows = _frame(_row("dated", "a", 400.0), _row("undated", "b", 10000.0, "", status="announced plan"))
     assert list(power.rank_systems(rows)["system_id"]) == ["a"]
-    assert power.draw_table(rows).set_index("system_id").loc["b", "planned target"].startswith("10,000 MW stated")
+    assert power_views.draw_table(rows).set_index("system_id").loc["b", "planned target"].startswith("10,000 MW stated")
 
 
 def test_built_and_planned_rows_are_told_apart():
@@ -131,7 +132,7 @@ def test_latest_value_per_measure_and_the_planned_target():
     latest = power.latest_by_measure(rows).set_index("power_measure")["figure_id"]
     assert latest.to_dict() == {"it": "it-2025", "grid": "grid-2025", "unspecified": "stated-preferred"}
     assert list(power.planned_target(rows)["figure_id"]) == ["grid-plan"]
-    table = power.draw_table(rows).iloc[0]
+    table = power_views.draw_table(rows).iloc[0]
     assert table["IT (latest)"] == "340 MW · 2025-07 · Publisher (secondary)"
     assert table["grid (latest)"] == "150 MW · 2025 · Publisher (secondary)"
     assert table["stated (latest)"] == "280 MW · 2025-06 · Publisher (secondary)"
@@ -143,7 +144,7 @@ def test_latest_value_per_measure_and_the_planned_target():
 
 def test_draw_table_puts_the_ranked_systems_first():
     rows = _frame(_row("a", "alpha", 100.0), _row("b", "beta", 900.0), _row("c", "gamma", 500.0))
-    assert list(power.draw_table(rows, ["beta", "gamma"])["system_id"]) == ["beta", "gamma", "alpha"]
+    assert list(power_views.draw_table(rows, ["beta", "gamma"])["system_id"]) == ["beta", "gamma", "alpha"]
 
 
 def test_short_names_drop_the_parenthesis_unless_two_systems_would_share_a_name():
@@ -197,7 +198,7 @@ def test_electricity_series_points_cases_and_ranges():
     assert series.loc["g-2024", "series"] == "Global · IEA" and series.loc["us-2028", "series"] == "US · LBNL"
     assert series.loc["g-2030", "kind"] == "projected" and series.loc["us-2023-study", "kind"] == "observed"
     assert (series.loc["us-2028", "low"], series.loc["us-2028", "high"]) == (325.0, 580.0)
-    shown = power.electricity_display(series.reset_index()).set_index("figure")
+    shown = power_views.electricity_display(series.reset_index()).set_index("figure")
     assert shown.loc["us-2028", "TWh"] == "452 (325–580)" and shown.loc["g-2024", "TWh"] == "415"
     assert power.electricity_point(series.reset_index(), "g-2030")["value"] == 945.0
     with pytest.raises(KeyError, match="g-2035-weak"):
@@ -205,7 +206,7 @@ def test_electricity_series_points_cases_and_ranges():
 
 
 def test_on_the_ledger_no_timeline_row_is_generation_weak_or_a_group(ledger_connection):
-    rows = power.system_power(ledger_connection)
+    rows = queries.system_power(ledger_connection)
     ranking = power.rank_systems(rows)
     frame = power.timeline_frame(rows, ranking)
     assert len(ranking) == power.TOP_SYSTEMS
@@ -216,5 +217,5 @@ def test_on_the_ledger_no_timeline_row_is_generation_weak_or_a_group(ledger_conn
     assert eligible["power_measure"].ne("generation").all()
     assert eligible["source_tier"].ne("weak").all()
     assert eligible.loc[ranking["figure_id"], "confidence"].ne("low").all()
-    grouped = power.grouped_power(ledger_connection)
+    grouped = queries.grouped_power(ledger_connection, power.GROUPED_SCOPES)
     assert grouped["scope"].isin(power.GROUPED_SCOPES).all() and len(grouped) > 0
