@@ -19,13 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import altair as alt
 import duckdb
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from compute_ledger import charts, database, growth, report
+from compute_ledger import dates, growth, queries
 
 CONFIDENCE = 0.9
 MIN_FIT_POINTS = 3  # two points give a line but no standard error, so no band and no Monte Carlo spread
@@ -38,16 +37,12 @@ ROLE_SMALLER_NOT_FITTED = "smaller than the year's largest, not fitted"
 CLUSTER_SERIES = "largest cluster"
 SITE_POWER_SERIES = "largest site power"
 
-# Rows of the view site_power that are not the power a single site or cluster draws or is built for.
-NOT_SITE_POWER: dict[str, str] = {
-    "seed-000-no-1gw-training-cluster-yet": "a statement that nobody had built a 1 GW cluster yet, not a power",
-    "pow-colossus1-megapack-150mw-2025": "battery backup capacity, not the power the site draws",
-    "pow-xai-southaven-turbines-245mw": "generating capacity of gas turbines, not the power the site draws",
-}
-SITE_POWER_SCOPES = ("site", "cluster")
-
-_COLUMNS = """figure_id, ref_date, ref_year, decimal_year, value, low, high, unit, unit_detail, status,
-    confidence, entity, subject, scope, publisher, url, seed_file"""
+# The rules the series' queries apply (queries.py), named here too: the chapter and its tests read them as trend_fit's.
+NOT_SITE_POWER = queries.NOT_SITE_POWER
+SITE_POWER_SCOPES = queries.SITE_POWER_SCOPES
+RECORD_STATUSES = queries.RECORD_STATUSES
+SITE_RECORD_MEASURES = queries.SITE_RECORD_MEASURES
+observed_until = dates.observed_until
 
 
 @dataclass(frozen=True)
@@ -155,46 +150,6 @@ class SeriesFit:
         return 12.0 * self.fit.doubling_time_years
 
 
-def observed_until() -> float:
-    """The edition's date (``CITATION.cff``) as a decimal year. A reported or estimated figure dated after it
-    describes the future, so no fit, record series or projection base takes it; plans are drawn whatever their date."""
-    from compute_ledger import citation, dates
-
-    return dates.decimal_year(citation.edition().date)
-
-
-def largest_cluster_points(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
-    """Largest accelerator count per year from ``fit_start_year``: built or used, and announced, separately."""
-    return connection.execute(
-        f"""SELECT {_COLUMNS} FROM largest_cluster_by_year
-            WHERE ref_year >= ? AND (status = 'announced plan' OR decimal_year <= ?) ORDER BY decimal_year, status""",
-        [fit_start_year, observed_until()],
-    ).df()
-
-
-def largest_site_power_points(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
-    """Largest power of a single site or cluster per year (MW), built and announced separately.
-
-    Projections are left out (a model output), as are the rows of :data:`NOT_SITE_POWER` and the non-preferred
-    rows of a group measuring the same quantity. Ties are broken by figure_id, as in ``largest_cluster_by_year``.
-    """
-    return connection.execute(
-        f"""
-        SELECT {_COLUMNS} FROM (
-            SELECT *, row_number() OVER (
-                PARTITION BY ref_year, status = 'announced plan' ORDER BY value DESC, figure_id) AS rank_in_year
-            FROM site_power
-            WHERE ref_year IS NOT NULL AND ref_year >= ? AND status <> 'projection'
-              AND (status = 'announced plan' OR decimal_year <= ?)
-              AND scope IN (SELECT unnest(?)) AND figure_id NOT IN (SELECT unnest(?))
-              AND coalesce(preferred, true)
-        ) WHERE rank_in_year = 1
-        ORDER BY decimal_year, status
-        """,
-        [fit_start_year, observed_until(), list(SITE_POWER_SCOPES), list(NOT_SITE_POWER)],
-    ).df()
-
-
 def fit_largest_per_year(
     points: pd.DataFrame, series: str, unit: str, include_announced: bool, fit_start_year: int
 ) -> SeriesFit:
@@ -253,20 +208,41 @@ def confidence_band(fit: growth.GrowthFit, years: np.ndarray, log_values: np.nda
     )
 
 
+def fit_cluster_points(points: pd.DataFrame, fit_start_year: int, include_announced: bool) -> SeriesFit:
+    """The book's fit of the largest known accelerator count per year (``points``:
+    ``queries.largest_cluster_points``)."""
+    return fit_largest_per_year(points, CLUSTER_SERIES, "accelerators", include_announced, fit_start_year)
+
+
+def fit_site_power_points(points: pd.DataFrame, fit_start_year: int, include_announced: bool) -> SeriesFit:
+    """The book's fit of the largest known power of a single site or cluster per year, MW (``points``:
+    ``queries.largest_site_power_points``)."""
+    return fit_largest_per_year(points, SITE_POWER_SERIES, "MW", include_announced, fit_start_year)
+
+
+# --- Reading the ledger for the chapters not yet converted to the views (issue 14) ---------------------------------
+# The projections chapter (outlook.py, scenarios.py) still reads its fits through these: each one is a query of
+# queries.py handed to the pure function above. Remove them once outlook and scenarios take frames.
+
+
 def fit_largest_cluster(
     connection: duckdb.DuckDBPyConnection, fit_start_year: int, include_announced: bool
 ) -> SeriesFit:
-    """The book's fit of the largest known accelerator count per year."""
-    points = largest_cluster_points(connection, fit_start_year)
-    return fit_largest_per_year(points, CLUSTER_SERIES, "accelerators", include_announced, fit_start_year)
+    """:func:`fit_cluster_points` on the ledger's points."""
+    points = queries.largest_cluster_points(connection, fit_start_year)
+    return fit_cluster_points(points, fit_start_year, include_announced)
 
 
 def fit_largest_site_power(
     connection: duckdb.DuckDBPyConnection, fit_start_year: int, include_announced: bool
 ) -> SeriesFit:
-    """The book's fit of the largest known power of a single site or cluster per year (MW)."""
-    points = largest_site_power_points(connection, fit_start_year)
-    return fit_largest_per_year(points, SITE_POWER_SERIES, "MW", include_announced, fit_start_year)
+    """:func:`fit_site_power_points` on the ledger's points."""
+    points = queries.largest_site_power_points(connection, fit_start_year)
+    return fit_site_power_points(points, fit_start_year, include_announced)
+
+
+record_candidates_compute = queries.record_candidates_compute
+record_candidates_site = queries.record_candidates_site
 
 
 def multiple_per_year(value: float, metric: str, unit: str, unit_detail: str) -> float:
@@ -303,16 +279,15 @@ def stated_rate(value: float, metric: str, unit: str) -> str:
     return f"{value:g} % per year"
 
 
-def published_rates(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The published rates of :data:`PUBLISHED_COMPARISONS`, converted to multiples per year, in table order.
+def published_rates(rows: pd.DataFrame) -> pd.DataFrame:
+    """The published rates of :data:`PUBLISHED_COMPARISONS` (``rows``: their published-trend rows, in table order,
+    from ``queries.published_trends``), converted to multiples per year, in table order.
 
     Columns: ``figure_id``, ``label`` (short, for charts), ``quantity``, ``stated``, ``multiple_per_year``,
     ``multiple_low``, ``multiple_high`` (NaN without a stated range), ``period``, ``publisher``, ``url``,
     ``why_they_differ``.
-    Raises ``LookupError`` naming every figure_id missing from the ledger's published trends.
     """
-    rows = database.figures_by_id(connection, list(PUBLISHED_COMPARISONS), view="published_trends")
-    rows["unit_detail"] = rows["unit_detail"].fillna("")
+    rows = rows.assign(unit_detail=rows["unit_detail"].fillna(""))
     records = []
     for row in rows.itertuples(index=False):
         convert = [
@@ -376,39 +351,6 @@ def comparison_table(cluster_fit: SeriesFit, site_power_fit: SeriesFit, publishe
     return pd.concat([own, published], ignore_index=True)
 
 
-def doubling_text(multiple: float) -> str:
-    """ "doubles in 13 months" / "halves in 7 months" / "flat" for a multiple per year."""
-    if multiple > 1:
-        return f"doubles in {12 * math.log(2) / math.log(multiple):.0f} months"
-    if multiple < 1:
-        return f"halves in {12 * math.log(2) / -math.log(multiple):.0f} months"
-    return "flat"
-
-
-def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The comparison table as readers see it (text columns)."""
-    ranges = [
-        f"{low:.2f}–{high:.2f}" if pd.notna(low) and pd.notna(high) else ""
-        for low, high in zip(table["multiple_low"], table["multiple_high"], strict=True)
-    ]
-    sources = [
-        f"{publisher} ({figure_id}) {url}".strip() if figure_id else publisher
-        for publisher, figure_id, url in zip(table["publisher"], table["figure_id"], table["url"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "quantity": table["quantity"],
-            "x per year": table["multiple_per_year"].map(lambda m: f"{m:.2f}"),
-            "range (90 % CI or stated)": ranges,
-            "doubling": table["multiple_per_year"].map(doubling_text),
-            "as stated": table["stated"],
-            "period": table["period"],
-            "source": sources,
-            "why it differs from this book's fits": table["why_they_differ"],
-        }
-    )
-
-
 def fit_plot_frame(series_fit: SeriesFit) -> pd.DataFrame:
     """What a fit chart plots: the points (with their role) and the fitted curve with its band, one frame.
 
@@ -434,48 +376,6 @@ def fit_plot_frame(series_fit: SeriesFit) -> pd.DataFrame:
     return pd.concat([points, curve], ignore_index=True).assign(series=series_fit.series)
 
 
-def fit_chart(plotted: pd.DataFrame, y_title: str, value_format: str = ",.0f") -> alt.LayerChart:
-    """Points on a log axis (filled: fitted; hollow: drawn, not fitted), the fitted line and its band."""
-    base = alt.Chart(plotted).encode(
-        x=alt.X(
-            "decimal_year:Q",
-            title="Year",
-            axis=alt.Axis(format="d", tickMinStep=1),
-            scale=alt.Scale(nice=False, zero=False),
-        )
-    )
-    log_scale = alt.Scale(type="log")
-    curve = base.transform_filter(alt.datum.layer == "curve")
-    band = curve.mark_area(opacity=0.18, color="#555555").encode(
-        y=alt.Y("band_low:Q", title=y_title, scale=log_scale), y2="band_high:Q"
-    )
-    line = curve.mark_line(color="#333333", strokeWidth=2).encode(y=alt.Y("fitted:Q", scale=log_scale))
-    tooltip = [
-        alt.Tooltip("subject:N", title="What"),
-        alt.Tooltip("value:Q", title="Value", format=value_format),
-        alt.Tooltip("ref_date:N", title="Date"),
-        alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("role:N", title="In the fit?"),
-        alt.Tooltip("publisher:N", title="Source"),
-        alt.Tooltip("figure_id:N", title="Figure id"),
-    ]
-    points = base.transform_filter(alt.datum.layer == "point")
-    fitted = points.transform_filter(alt.datum.role == ROLE_FITTED).mark_point(size=110, filled=True, opacity=0.95)
-    excluded = points.transform_filter(alt.datum.role != ROLE_FITTED).mark_point(size=110, filled=False, strokeWidth=2)
-    encoding = {"y": alt.Y("value:Q", scale=log_scale), **charts.status_encoding(), "tooltip": tooltip}
-    labels = (
-        points.transform_filter(alt.datum.role != ROLE_FITTED)
-        .mark_text(align="left", dx=8, dy=-8, fontSize=11, color="#444444")
-        .encode(y=alt.Y("value:Q", scale=log_scale), text=alt.value("not fitted"))
-    )
-    rings = charts.seed_rings(
-        plotted[plotted["layer"] == "point"],
-        alt.X("decimal_year:Q", scale=alt.Scale(nice=False, zero=False)),
-        alt.Y("value:Q", scale=log_scale),
-    )
-    return alt.layer(band, line, fitted.encode(**encoding), excluded.encode(**encoding), labels, rings)
-
-
 def comparison_plot_frame(table: pd.DataFrame) -> pd.DataFrame:
     """What the rates chart plots: one row per rate with its range (the central value when none is given)."""
     return pd.DataFrame(
@@ -492,93 +392,13 @@ def comparison_plot_frame(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def comparison_chart(plotted: pd.DataFrame) -> alt.LayerChart:
-    """Multiples per year on a log axis, one row per rate, this book's fits first; a rule at 1 (no growth)."""
-    order = list(plotted["label"])
-    base = alt.Chart(plotted).encode(y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=330)))
-    x_scale = alt.Scale(type="log")
-    colour = alt.Color(
-        "kind:N",
-        title=None,
-        scale=alt.Scale(domain=["this book's fit", "published"], range=[charts.PALETTE[3], charts.PALETTE[0]]),
-    )
-    ranges = (
-        base.transform_filter("datum.high > datum.low")
-        .mark_rule(strokeWidth=3, opacity=0.6)
-        .encode(x=alt.X("low:Q", title="Multiple per year (log scale)", scale=x_scale), x2="high:Q", color=colour)
-    )
-    points = base.mark_point(size=90, filled=True).encode(
-        x=alt.X("multiple_per_year:Q", scale=x_scale),
-        color=colour,
-        tooltip=[
-            alt.Tooltip("quantity:N", title="What"),
-            alt.Tooltip("multiple_per_year:Q", title="x per year", format=".2f"),
-            alt.Tooltip("low:Q", title="low", format=".2f"),
-            alt.Tooltip("high:Q", title="high", format=".2f"),
-            alt.Tooltip("publisher:N", title="Source"),
-            alt.Tooltip("figure_id:N", title="Figure id"),
-        ],
-    )
-    no_growth = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4], color="#777777").encode(x="x:Q")
-    return alt.layer(no_growth, ranges, points)
-
-
 # --- Record series: each system that was the largest of its kind when it came online at that size ---------------
 
-RECORD_STATUSES = ("reported", "estimate")  # what was built or used (plans and projections are not records)
 ROLE_RECORD = "record"
 ROLE_NOT_RECORD = "not a record"
 COMPUTE_RECORD_SERIES = "largest cluster (H100e)"
 SITE_RECORD_SERIES = "largest site (MW)"
 TOP_PER_YEAR = 3  # the check estimator: the three largest rows of each year
-# Power that a site draws or is built to draw: IT load, facility power, or a power the source leaves unqualified.
-# Grid supply (an interconnection's capacity, often energised ahead of the load) and on-site generation are not.
-SITE_RECORD_MEASURES = ("it", "facility", "unspecified")
-
-
-def record_candidates_compute(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
-    """Dated accelerator counts of single clusters, sites and training runs that were built or used, in
-    H100-equivalents (the chip table's conversion; a count of unknown chips takes its range's geometric middle).
-
-    Non-preferred rows of a group measuring one quantity are left out, as are low-confidence rows (unconfirmed),
-    rows on weak sources and every programme, fleet and pipeline (the ``accelerator_counts`` view)."""
-    return connection.execute(
-        f"""
-        SELECT {_COLUMNS}, system_id, chip, h100e AS record_value, h100e_low AS record_low,
-               h100e_high AS record_high, source_tier
-        FROM accelerator_counts
-        WHERE ref_year IS NOT NULL AND ref_year >= ? AND decimal_year <= ? AND status IN (SELECT unnest(?))
-          AND coalesce(preferred, true) AND confidence <> 'low' AND h100e IS NOT NULL AND h100e > 0
-        ORDER BY decimal_year, figure_id
-        """,
-        [fit_start_year, observed_until(), list(RECORD_STATUSES)],
-    ).df()
-
-
-def record_candidates_site(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
-    """Dated power of single sites and clusters that were built or used (MW), measured as in
-    :data:`SITE_RECORD_MEASURES`, without the rows of :data:`NOT_SITE_POWER`, weak sources, low-confidence rows
-    (unconfirmed claims) and non-preferred rows of a group."""
-    return connection.execute(
-        f"""
-        SELECT {_COLUMNS}, system_id, chip, power_measure, value AS record_value, low AS record_low,
-               high AS record_high, source_tier
-        FROM site_power
-        WHERE ref_year IS NOT NULL AND ref_year >= ? AND decimal_year <= ? AND status IN (SELECT unnest(?))
-          AND scope IN (SELECT unnest(?)) AND figure_id NOT IN (SELECT unnest(?))
-          AND power_measure IN (SELECT unnest(?))
-          AND coalesce(preferred, true) AND confidence <> 'low' AND value > 0
-        ORDER BY decimal_year, figure_id
-        """,
-        [
-            fit_start_year,
-            observed_until(),
-            list(RECORD_STATUSES),
-            list(SITE_POWER_SCOPES),
-            list(NOT_SITE_POWER),
-            list(SITE_RECORD_MEASURES),
-        ],
-    ).df()
 
 
 def mark_records(candidates: pd.DataFrame, value_column: str = "record_value") -> pd.DataFrame:
@@ -660,104 +480,6 @@ def record_table(record_fit: RecordFit) -> pd.DataFrame:
             "figure_id": r["figure_id"],
         }
     )
-
-
-def record_chart(plotted: pd.DataFrame, y_title: str) -> alt.LayerChart:
-    """The records (filled, coloured by status) with the fitted line and its band; every other candidate as a small
-    grey ring, so the reader sees what the records were chosen from."""
-    x = alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
-    base = alt.Chart(plotted).encode(x=x)
-    log_scale = alt.Scale(type="log")
-    curve = base.transform_filter(alt.datum.layer == "curve")
-    band = curve.mark_area(opacity=0.18, color="#555555").encode(
-        y=alt.Y("band_low:Q", title=y_title, scale=log_scale), y2="band_high:Q"
-    )
-    line = curve.mark_line(color="#333333", strokeWidth=2).encode(y=alt.Y("fitted:Q", scale=log_scale))
-    tooltip = [
-        alt.Tooltip("subject:N", title="What"),
-        alt.Tooltip("value:Q", title="Value", format=",.3s"),
-        alt.Tooltip("ref_date:N", title="Date"),
-        alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("role:N", title="Record?"),
-        alt.Tooltip("publisher:N", title="Source"),
-        alt.Tooltip("figure_id:N", title="Figure id"),
-    ]
-    points = base.transform_filter(alt.datum.layer == "point")
-    others = points.transform_filter(alt.datum.role != ROLE_RECORD).mark_point(
-        size=40, filled=False, color="#999999", opacity=0.8
-    )
-    records = points.transform_filter(alt.datum.role == ROLE_RECORD).mark_point(size=110, filled=True, opacity=0.95)
-    y = alt.Y("value:Q", scale=log_scale)
-    return alt.layer(
-        band,
-        line,
-        others.encode(y=y, tooltip=tooltip),
-        records.encode(y=y, tooltip=tooltip, **charts.status_encoding()),
-    )
-
-
-def record_display(record_fit: RecordFit) -> pd.DataFrame:
-    """The record table for the page: values to three significant figures with separators and units."""
-    table = record_table(record_fit)
-    unit = record_fit.series.unit
-    return pd.DataFrame(
-        {
-            "Date": table["date"],
-            "System": table["system"],
-            "What was counted": table["what"],
-            "As stated": [
-                f"{report.significant(v)} {u}"
-                + (f" ({c})" if c and c not in ("mixed", "unknown") else f" ({c} chips)" if c else "")
-                for v, u, c in zip(table["stated"], table["stated unit"], table["chip"], strict=True)
-            ],
-            unit: [report.significant(v) for v in table[unit]],
-            "Status": table["status"],
-            "Source tier": table["source tier"],
-            "Figure": table["figure_id"],
-        }
-    )
-
-
-def add_record_key_numbers(keys, prefix: str, record_fit: RecordFit, what: str) -> None:
-    """Record the fit's multiple, its interval and its doubling time (with the interval's doubling times) as key
-    numbers ``<prefix>_multiple``, ``_ci_low``, ``_ci_high``, ``_doubling_months``, ``_doubling_months_low/high``;
-    glue the check estimator's multiple and the number of records."""
-    from compute_ledger import report
-
-    fit = record_fit.series.fit
-    inputs = list(record_fit.records["figure_id"])
-    fitted = "least-squares fit of ln(value) on date through the record series; Student-t interval"
-    doubling = "12 × ln 2 ÷ ln(yearly multiple)"
-    numbers = {
-        "multiple": (fit.multiple_per_year, "x per year", f"Yearly growth multiple of {what}", fitted),
-        "ci_low": (fit.ci_low, "x per year", f"Lower end of the interval of {what}'s yearly multiple", fitted),
-        "ci_high": (fit.ci_high, "x per year", f"Upper end of the interval of {what}'s yearly multiple", fitted),
-        "doubling_months": (doubling_months(fit.multiple_per_year), "months", f"Doubling time of {what}", doubling),
-        "doubling_months_low": (
-            doubling_months(fit.ci_high),
-            "months",
-            f"Shortest doubling time in the interval of {what}",
-            doubling + " (upper end of the interval)",
-        ),
-        "doubling_months_high": (
-            doubling_months(fit.ci_low),
-            "months",
-            f"Longest doubling time in the interval of {what}",
-            doubling + " (lower end of the interval)",
-        ),
-    }
-    for name, (value, unit, description, method) in numbers.items():
-        if math.isfinite(value):
-            keys.add(f"{prefix}_{name}", value, unit=unit, description=description, method=method, inputs=inputs)
-        else:  # an interval that reaches no growth has no doubling time: shown in the prose, not a key number
-            report.glue(f"{prefix}_{name}", value)
-    report.glue(f"{prefix}_records", fit.n)
-    report.glue(f"{prefix}_first_year", int(fit.first_year))
-    report.glue(f"{prefix}_last_year", int(fit.last_year))
-    report.glue(f"{prefix}_check_multiple", record_fit.check.multiple_per_year)
-    report.glue(f"{prefix}_check_ci_low", record_fit.check.ci_low)
-    report.glue(f"{prefix}_check_ci_high", record_fit.check.ci_high)
-    report.glue(f"{prefix}_check_points", record_fit.check.n)
 
 
 def latest_observation(*record_fits: RecordFit) -> pd.Series:

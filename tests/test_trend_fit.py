@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compute_ledger import database, growth, paths, schema, trend_fit
+from compute_ledger import database, growth, paths, queries, schema, trend_fit
+from compute_ledger.views import growth as growth_views
 
 SOURCE_ID = "synthetic-source"
 
@@ -127,7 +128,7 @@ def connection(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def test_synthetic_series_recovers_known_multiple_and_excludes_plans(connection: duckdb.DuckDBPyConnection) -> None:
-    fitted = trend_fit.fit_largest_cluster(connection, fit_start_year=2018, include_announced=False)
+    fitted = trend_fit.fit_cluster_points(queries.largest_cluster_points(connection, 2018), 2018, False)
     assert fitted.fit.n == len(WOBBLE)
     assert fitted.fit.multiple_per_year == pytest.approx(TRUE_MULTIPLE, rel=0.03)
     assert fitted.fit.ci_low < TRUE_MULTIPLE < fitted.fit.ci_high
@@ -142,7 +143,7 @@ def test_synthetic_series_recovers_known_multiple_and_excludes_plans(connection:
 
 
 def test_plans_enter_the_fit_only_with_the_flag(connection: duckdb.DuckDBPyConnection) -> None:
-    fitted = trend_fit.fit_largest_cluster(connection, fit_start_year=2018, include_announced=True)
+    fitted = trend_fit.fit_cluster_points(queries.largest_cluster_points(connection, 2018), 2018, True)
     roles = fitted.points.set_index("figure_id")["role"]
     assert roles["plan-2022"] == trend_fit.ROLE_FITTED
     assert roles["plan-2025"] == trend_fit.ROLE_FITTED
@@ -155,15 +156,15 @@ def test_plans_enter_the_fit_only_with_the_flag(connection: duckdb.DuckDBPyConne
 def test_fit_start_year_drops_earlier_years_and_too_few_years_fail_loudly(
     connection: duckdb.DuckDBPyConnection,
 ) -> None:
-    later = trend_fit.fit_largest_cluster(connection, fit_start_year=2020, include_announced=False)
+    later = trend_fit.fit_cluster_points(queries.largest_cluster_points(connection, 2020), 2020, False)
     assert later.fit.n == 5
     assert later.fit.first_year == pytest.approx(2020.5, abs=0.1)
     with pytest.raises(growth.GrowthInputError, match="fit_start_year|Lower fit_start_year"):
-        trend_fit.fit_largest_cluster(connection, fit_start_year=2023, include_announced=False)
+        trend_fit.fit_cluster_points(queries.largest_cluster_points(connection, 2023), 2023, False)
 
 
 def test_band_surrounds_the_line_and_is_narrowest_near_the_mean_year(connection: duckdb.DuckDBPyConnection) -> None:
-    fitted = trend_fit.fit_largest_cluster(connection, fit_start_year=2018, include_announced=False)
+    fitted = trend_fit.fit_cluster_points(queries.largest_cluster_points(connection, 2018), 2018, False)
     curve = fitted.curve
     assert curve["decimal_year"].min() == pytest.approx(fitted.fit.first_year)
     assert curve["decimal_year"].max() == pytest.approx(fitted.fit.last_year)
@@ -188,7 +189,7 @@ def test_site_power_series_leaves_out_named_rows_fleets_and_non_preferred_rows(t
         power_figure("plan-2027", "2027-06", 5000.0, status="announced plan"),
     ]
     with database.connect_read_only(synthetic_database(tmp_path, rows)) as opened:
-        fitted = trend_fit.fit_largest_site_power(opened, fit_start_year=2018, include_announced=False)
+        fitted = trend_fit.fit_site_power_points(queries.largest_site_power_points(opened, 2018), 2018, False)
     assert list(fitted.fitted_points["figure_id"]) == ["site-2019", "site-2021", "site-2023", "estimate-2025"]
     assert list(fitted.excluded_points["figure_id"]) == ["plan-2027"]
     assert fitted.unit == "MW"
@@ -232,7 +233,7 @@ def test_published_rates_convert_a_seven_month_doubling_and_keep_source_and_reas
         trend_figure("trend-synthetic-range", 7.0, "months", low="6", high="8", unit_detail="doubling time of power"),
     ]
     with database.connect_read_only(synthetic_database(tmp_path, rows)) as opened:
-        published = trend_fit.published_rates(opened)
+        published = trend_fit.published_rates(queries.published_trends(opened, list(comparisons)))
     record = published.set_index("figure_id").loc["trend-synthetic-record-doubling"]
     assert record["multiple_per_year"] == pytest.approx(2 ** (12 / 7))
     assert record["stated"] == "doubles every 7 months"
@@ -249,7 +250,7 @@ def test_published_rates_convert_a_seven_month_doubling_and_keep_source_and_reas
 
 def test_published_rates_name_every_missing_figure(connection: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(LookupError) as raised:
-        trend_fit.published_rates(connection)
+        queries.published_trends(connection, list(trend_fit.PUBLISHED_COMPARISONS))
     for figure_id in trend_fit.PUBLISHED_COMPARISONS:
         assert figure_id in str(raised.value)
 
@@ -260,8 +261,8 @@ def test_comparison_table_puts_the_books_fits_first(tmp_path: Path) -> None:
         *(power_figure(f"site-{y}", f"{y}-06", 10.0 * 1.8 ** (y - 2018)) for y in range(2018, 2025)),
     ]
     with database.connect_read_only(synthetic_database(tmp_path, rows)) as opened:
-        cluster = trend_fit.fit_largest_cluster(opened, 2018, False)
-        site_power = trend_fit.fit_largest_site_power(opened, 2018, False)
+        cluster = trend_fit.fit_cluster_points(queries.largest_cluster_points(opened, 2018), 2018, False)
+        site_power = trend_fit.fit_site_power_points(queries.largest_site_power_points(opened, 2018), 2018, False)
     published = pd.DataFrame(
         [
             {
@@ -283,7 +284,7 @@ def test_comparison_table_puts_the_books_fits_first(tmp_path: Path) -> None:
     assert list(table["figure_id"]) == ["", "", "trend-x"]
     assert table["multiple_per_year"].iloc[0] == pytest.approx(cluster.fit.multiple_per_year)
     assert table["multiple_per_year"].iloc[1] == pytest.approx(1.8, rel=1e-3)
-    shown = trend_fit.comparison_display(table)
+    shown = growth_views.comparison_display(table)
     assert shown["x per year"].tolist()[2] == "1.60"
     assert shown["doubling"].tolist()[2] == "doubles in 18 months"
 

@@ -12,8 +12,12 @@ from compute_ledger import cache, params, paths
 
 PACKAGE = paths.ROOT / "compute_ledger"
 # The analysis modules of the converted chapters: pure DataFrame and NumPy functions.
-ANALYSIS = ("gpu_counts", "frontier", "power")
-VIEWS = ("common", "gpu_counts", "power")
+ANALYSIS = ("gpu_counts", "frontier", "power", "trend_fit")
+VIEWS = ("common", "gpu_counts", "growth", "power")
+# PENDING (issue 14): trend_fit still hands queries.py's frames to its fits in a few wrappers that take a connection,
+# because outlook.py and scenarios.py (the projections chapter, converted by another change) call them. It runs no SQL
+# itself. Remove this entry with those wrappers.
+READS_THROUGH_QUERIES = {"trend_fit"}
 CHARTING = {"altair", "IPython", "vl_convert", "compute_ledger.charts", "compute_ledger.views"}
 QUERYING = {"duckdb", "compute_ledger.queries"}
 # What of compute_ledger.database reads or writes the database (its constants, e.g. SERIES_TIERS, are rules).
@@ -47,8 +51,9 @@ def test_analysis_modules_neither_query_nor_chart(name):
     path = PACKAGE / f"{name}.py"
     names = imported(path)
     assert not names & CHARTING, f"{name}.py draws or formats for the page: move it into compute_ledger/views/"
-    reads = runs_sql(path) or bool(calls(path) & DATABASE_ACCESS)
-    assert not names & QUERYING and not reads, f"{name}.py queries: move the SQL into queries.py"
+    assert not runs_sql(path) and not calls(path) & DATABASE_ACCESS, f"{name}.py queries: move the SQL into queries.py"
+    if name not in READS_THROUGH_QUERIES:
+        assert not names & QUERYING, f"{name}.py reads the ledger: take frames from queries.py as arguments"
 
 
 @pytest.mark.parametrize("name", VIEWS)
