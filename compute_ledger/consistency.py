@@ -15,11 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import altair as alt
-import duckdb
 import pandas as pd
-
-from compute_ledger import database
 
 SAME = "same quantity"  # the two sides should match
 PART = "chips are part of it"  # the reported sum covers chips and more: the computed share should stay below 1
@@ -49,9 +45,10 @@ class SpendCheck:
     note: str
 
 
+COLOSSUS_CHECK = "colossus-2024"  # the check the chapter walks through
 POWER_CHECKS = (
     PowerCheck(
-        "colossus-2024",
+        COLOSSUS_CHECK,
         "xAI Colossus, 100,000 H100 (September 2024)",
         "acc-xai-colossus-2024-09-h100-musk",
         "hw-nvidia-h100-sxm-tdp",
@@ -201,23 +198,26 @@ def verdict(computed: float, reported: float, relation: str, tolerance: float) -
     raise ValueError(f"unknown relation {relation!r}; use {SAME!r} or {PART!r}")
 
 
-def _values(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, pd.Series]:
-    frame = database.figures_by_id(connection, sorted(set(ids)))
-    return {row["figure_id"]: row for _, row in frame.iterrows()}
+def input_ids(power: tuple[PowerCheck, ...] = POWER_CHECKS, spend: tuple[SpendCheck, ...] = SPEND_CHECKS) -> list[str]:
+    """The figure ids the checks read, sorted: the rows :func:`power_checks` and :func:`spend_checks` take."""
+    ids = {
+        i for c in power for i in (c.accelerators_id, c.accelerator_power_id, c.system_power_id, c.reported_power_id)
+    }
+    ids |= {i for c in spend for i in (c.accelerators_id, c.unit_price_id, c.reported_spend_id)}
+    return sorted(ids)
+
+
+def _values(figures: pd.DataFrame) -> dict[str, pd.Series]:
+    return {row["figure_id"]: row for _, row in figures.iterrows()}
 
 
 def power_checks(
-    connection: duckdb.DuckDBPyConnection, pue: float, tolerance: float, checks: tuple[PowerCheck, ...] = POWER_CHECKS
+    figures: pd.DataFrame, pue: float, tolerance: float, checks: tuple[PowerCheck, ...] = POWER_CHECKS
 ) -> pd.DataFrame:
-    """One row per power check: inputs, the overhead derived from the hardware rows, computed and reported MW."""
-    rows = _values(
-        connection,
-        [
-            i
-            for c in checks
-            for i in (c.accelerators_id, c.accelerator_power_id, c.system_power_id, c.reported_power_id)
-        ],
-    )
+    """One row per power check: inputs, the overhead derived from the hardware rows, computed and reported MW.
+
+    ``figures``: the ledger rows of the checks' inputs (:func:`input_ids`)."""
+    rows = _values(figures)
     out = []
     for check in checks:
         count = rows[check.accelerators_id]["value"]
@@ -249,10 +249,11 @@ def power_checks(
 
 
 def spend_checks(
-    connection: duckdb.DuckDBPyConnection, tolerance: float, checks: tuple[SpendCheck, ...] = SPEND_CHECKS
+    figures: pd.DataFrame, tolerance: float, checks: tuple[SpendCheck, ...] = SPEND_CHECKS
 ) -> pd.DataFrame:
-    """One row per spend check: count × unit price against the reported sum, and the verdict."""
-    rows = _values(connection, [i for c in checks for i in (c.accelerators_id, c.unit_price_id, c.reported_spend_id)])
+    """One row per spend check: count × unit price against the reported sum, and the verdict (``figures``: the
+    rows of :func:`input_ids`)."""
+    rows = _values(figures)
     out = []
     for check in checks:
         count = rows[check.accelerators_id]["value"]
@@ -277,9 +278,10 @@ def spend_checks(
     return pd.DataFrame(out)
 
 
-def disagreements(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every row of a quantity the sources disagree on, with its value relative to the row the analysis uses."""
-    frame = connection.execute("SELECT * FROM disagreements").df()
+def disagreements(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every row of a quantity the sources disagree on (``queries.disagreements``), with its value relative to the
+    row the analysis uses."""
+    frame = rows.copy()
     preferred = frame[frame["preferred"].fillna(False).astype(bool)].set_index("quantity_id")["value"]
     frame["preferred"] = frame["preferred"].fillna(False).astype(bool)
     frame["relative_to_preferred"] = frame["value"] / frame["quantity_id"].map(preferred)
@@ -309,6 +311,21 @@ def disagreement_summary(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out).sort_values(["spread", "quantity_id"], ascending=[False, True]).reset_index(drop=True)
 
 
+def differing(rows: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the quantities whose sources give different values (spread above 1)."""
+    return rows[rows["quantity_id"].isin(summary.loc[summary["spread"] > 1, "quantity_id"])]
+
+
+def flagged_count(plotted: pd.DataFrame) -> int:
+    """How many checks of :func:`checks_plot_frame` are flagged."""
+    return int((plotted["outcome"] == "flagged").sum())
+
+
+def checked_figures(plotted: pd.DataFrame) -> list[str]:
+    """Every figure the checks read, sorted (their ``inputs``, comma-separated per check)."""
+    return sorted({figure_id for ids in plotted["inputs"] for figure_id in ids.split(", ")})
+
+
 def checks_plot_frame(power: pd.DataFrame, spend: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """What the checks chart plots: one row per check, computed / reported, and the band it may fall in."""
     frames = [
@@ -325,77 +342,3 @@ def checks_plot_frame(power: pd.DataFrame, spend: pd.DataFrame, tolerance: float
     out["band_low"] = [1 / tolerance if r == SAME else axis_low for r in out["relation"]]
     out["band_high"] = tolerance
     return out
-
-
-def checks_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """Computed / reported per check on a log axis; each row's shaded band is where it counts as consistent."""
-    y = alt.Y("check_id:N", title=None, sort=list(frame["check_id"]))
-    scale = alt.Scale(type="log", domain=[float(frame["band_low"].min()), max(float(frame["ratio"].max()), 5.0) * 1.2])
-    band = (
-        alt.Chart(frame)
-        .mark_bar(color="#bbbbbb", opacity=0.35, height=14)
-        .encode(x=alt.X("band_low:Q", scale=scale), x2="band_high:Q", y=y)
-    )
-    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#555555").encode(x=alt.X("x:Q", scale=scale))
-    points = (
-        alt.Chart(frame)
-        .mark_point(size=120, filled=True)
-        .encode(
-            x=alt.X("ratio:Q", title="Computed ÷ reported (log scale; shaded: consistent)", scale=scale),
-            y=y,
-            color=alt.Color(
-                "outcome:N",
-                title="Outcome",
-                scale=alt.Scale(domain=["consistent", "flagged"], range=["#0072B2", "#D55E00"]),
-            ),
-            shape=alt.Shape(
-                "kind:N", title="Check", scale=alt.Scale(domain=["power", "spend"], range=["circle", "square"])
-            ),
-            tooltip=[
-                alt.Tooltip("check:N", title="Check"),
-                alt.Tooltip("computed:Q", title="Computed", format=",.4~s"),
-                alt.Tooltip("reported:Q", title="Reported", format=",.4~s"),
-                alt.Tooltip("unit:N", title="Unit"),
-                alt.Tooltip("relation:N", title="Relation"),
-                alt.Tooltip("ratio:Q", title="Ratio", format=".2f"),
-                alt.Tooltip("verdict:N", title="Verdict"),
-            ],
-        )
-    )
-    return alt.layer(band, one, points)
-
-
-def disagreements_chart(rows: pd.DataFrame) -> alt.LayerChart:
-    """Each disputed quantity's rows, as a multiple of the value the analysis uses (log axis)."""
-    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#555555").encode(x="x:Q")
-    shown = rows.assign(used=rows["preferred"].map({True: "used by the analysis", False: "other source"}))
-    points = (
-        alt.Chart(shown)
-        .mark_point(size=90, opacity=0.9)
-        .encode(
-            x=alt.X(
-                "relative_to_preferred:Q",
-                title="Value ÷ the value the analysis uses (log scale)",
-                scale=alt.Scale(type="log"),
-            ),
-            y=alt.Y("quantity_id:N", title=None),
-            color=alt.Color(
-                "used:N",
-                title=None,
-                scale=alt.Scale(domain=["used by the analysis", "other source"], range=["#0072B2", "#E69F00"]),
-            ),
-            fill=alt.Fill(
-                "used:N",
-                legend=None,
-                scale=alt.Scale(domain=["used by the analysis", "other source"], range=["#0072B2", "transparent"]),
-            ),
-            tooltip=[
-                alt.Tooltip("subject:N", title="What"),
-                alt.Tooltip("value:Q", title="Value", format=",.4~g"),
-                alt.Tooltip("unit:N", title="Unit"),
-                alt.Tooltip("publisher:N", title="Source"),
-                alt.Tooltip("figure_id:N", title="Figure id"),
-            ],
-        )
-    )
-    return alt.layer(one, points)

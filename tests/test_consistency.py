@@ -2,7 +2,11 @@
 
 import pytest
 
-from compute_ledger import consistency
+from compute_ledger import consistency, queries
+
+
+def _inputs(connection):
+    return queries.figures_by_id(connection, consistency.input_ids())
 
 
 def test_overhead_of_a_dgx_h100_is_its_power_over_eight_gpus():
@@ -46,7 +50,7 @@ def test_verdict_rejects_a_tolerance_below_one_and_an_unknown_relation():
 
 
 def test_power_checks_on_the_ledger_follow_the_formula(ledger_connection):
-    table = consistency.power_checks(ledger_connection, pue=1.2, tolerance=1.5)
+    table = consistency.power_checks(_inputs(ledger_connection), pue=1.2, tolerance=1.5)
     assert len(table) == len(consistency.POWER_CHECKS)
     colossus = table.set_index("check_id").loc["colossus-2024"]
     # 100,000 H100 at 700 W in 10.2 kW / 8-GPU servers, PUE 1.2: 100,000 / 8 × 10.2 kW × 1.2 = 153 MW vs 150 MW.
@@ -60,15 +64,15 @@ def test_power_checks_on_the_ledger_follow_the_formula(ledger_connection):
 
 
 def test_a_higher_pue_raises_only_the_facility_checks(ledger_connection):
-    low = consistency.power_checks(ledger_connection, pue=1.1, tolerance=1.5).set_index("check_id")
-    high = consistency.power_checks(ledger_connection, pue=1.5, tolerance=1.5).set_index("check_id")
+    low = consistency.power_checks(_inputs(ledger_connection), pue=1.1, tolerance=1.5).set_index("check_id")
+    high = consistency.power_checks(_inputs(ledger_connection), pue=1.5, tolerance=1.5).set_index("check_id")
     ratio = high.loc["colossus-2024", "computed_mw"] / low.loc["colossus-2024", "computed_mw"]
     assert ratio == pytest.approx(1.5 / 1.1)
     assert high.loc["abilene-it", "computed_mw"] == low.loc["abilene-it", "computed_mw"]
 
 
 def test_spend_checks_on_the_ledger(ledger_connection):
-    table = consistency.spend_checks(ledger_connection, tolerance=1.5).set_index("check_id")
+    table = consistency.spend_checks(_inputs(ledger_connection), tolerance=1.5).set_index("check_id")
     abilene = table.loc["abilene-chips"]
     # 400,000 × $35,000 = $14 billion against ~$40 billion: flagged.
     assert abilene["computed_usd"] == 14e9
@@ -77,7 +81,7 @@ def test_spend_checks_on_the_ledger(ledger_connection):
 
 
 def test_every_disagreement_group_has_one_used_row_and_a_spread(ledger_connection):
-    rows = consistency.disagreements(ledger_connection)
+    rows = consistency.disagreements(queries.disagreements(ledger_connection))
     summary = consistency.disagreement_summary(rows)
     assert summary["quantity_id"].is_unique
     assert (summary["rows"] >= 2).all()

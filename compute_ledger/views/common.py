@@ -44,13 +44,12 @@ def seed_rings(frame: pd.DataFrame, x: alt.X, y: alt.Y) -> alt.Chart:
     )
 
 
-def rule_at_one(channel: str = "x") -> alt.Chart:
-    """A dashed grey rule at 1 (no growth; computed equals reported; the value used)."""
-    return (
-        alt.Chart(pd.DataFrame({channel: [1.0]}))
-        .mark_rule(strokeDash=[4, 4], color="#777777")
-        .encode(**{channel: f"{channel}:Q"})
-    )
+def rule_at_one(*, dashed: bool = True, colour: str = "#777777", scale: alt.Scale | None = None) -> alt.Chart:
+    """A vertical rule at x = 1 (no growth; computed equals reported; the value the analysis uses), dashed grey by
+    default, on the chart's x ``scale`` when it has one of its own."""
+    mark = {"strokeDash": [4, 4], "color": colour} if dashed else {"color": colour}
+    x = "x:Q" if scale is None else alt.X("x:Q", scale=scale)
+    return alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(**mark).encode(x=x)
 
 
 def hollow_or_filled(

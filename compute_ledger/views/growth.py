@@ -116,7 +116,7 @@ def comparison_chart(plotted: pd.DataFrame) -> alt.LayerChart:
             ("figure_id:N", "Figure id"),
         ),
     )
-    return alt.layer(common.rule_at_one("x"), ranges, points)
+    return alt.layer(common.rule_at_one(), ranges, points)
 
 
 def record_chart(plotted: pd.DataFrame, y_title: str) -> alt.LayerChart:
