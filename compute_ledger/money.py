@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import re
 
-import altair as alt
-import duckdb
 import pandas as pd
-
-from compute_ledger import database
 
 SEED_SUMS = (
     ("seed-002-altman-7000-billion-fundraising", "Altman's chip venture (sought)"),
@@ -26,15 +22,11 @@ SEED_SUMS = (
     ("seed-004-claim-3-billion-for-100000-gpus", "100,000 GPUs (seed's sum)"),
     ("seed-001-gpt4-training-cost", "GPT-4 training (more than)"),
 )
+ALTMAN_VENTURE_ID = "seed-002-altman-7000-billion-fundraising"
+IZANAGI_ID = "seed-002-softbank-izanagi-100-billion"
 META_CHIPS_ID = "seed-002-meta-600000-chips-end-2024"
 MUSK_GPUS_ID = "seed-004-musk-100000-gpus-planned"
 
-# Dollar ticks in words readers use: $10 bn, $1 tn (not d3's "$10G").
-USD_AXIS = alt.Axis(
-    labelExpr="datum.value >= 1e12 ? '$' + datum.value / 1e12 + ' tn' : datum.value >= 1e9 ? '$' + datum.value / 1e9 "
-    "+ ' bn' : '$' + datum.value / 1e6 + ' m'",
-    labelOverlap="greedy",
-)
 
 # --- capex --------------------------------------------------------------------------------------------------------
 
@@ -54,20 +46,6 @@ _MONTHS = "January February March April May June July August September October N
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r") (\d{4})\b")
 _MID_YEAR = re.compile(r"\bmid-(\d{4})\b")
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}(?:-\d{2})?)\b")
-
-
-def capex_rows(
-    connection: duckdb.DuckDBPyConnection, entities: tuple[str, ...], view: str = "series_eligible"
-) -> pd.DataFrame:
-    """Every capital-expenditure row of these companies in ``view`` (``figures_sourced`` only to list what a
-    series leaves out: a series reads ``series_eligible``)."""
-    if view not in ("series_eligible", "figures_sourced"):
-        raise ValueError(f"capex rows come from series_eligible or figures_sourced, not {view!r}")
-    return connection.execute(
-        f"SELECT * FROM {view} WHERE metric = 'capital_expenditure' AND entity IN (SELECT unnest(?)) "
-        "ORDER BY entity, ref_date, figure_id",
-        [list(entities)],
-    ).df()
 
 
 def is_annual(rows: pd.DataFrame) -> pd.Series:
@@ -150,9 +128,10 @@ def capex_left_out(all_rows: pd.DataFrame, chosen: pd.DataFrame, first_year: int
     return out.reset_index(drop=True)
 
 
-def hyperscaler_capex(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The hyperscalers' capex, one row per company and fiscal year, 2019–2026."""
-    return choose_annual_capex(capex_rows(connection, HYPERSCALERS), CAPEX_FIRST_YEAR, CAPEX_LAST_YEAR)
+def hyperscaler_capex(rows: pd.DataFrame) -> pd.DataFrame:
+    """The hyperscalers' capex (``rows``: their capex rows, ``queries.capex_rows`` of :data:`HYPERSCALERS`), one
+    row per company and fiscal year, 2019–2026."""
+    return choose_annual_capex(rows, CAPEX_FIRST_YEAR, CAPEX_LAST_YEAR)
 
 
 def years_by_company(chosen: pd.DataFrame) -> pd.DataFrame:
@@ -166,24 +145,6 @@ def years_by_company(chosen: pd.DataFrame) -> pd.DataFrame:
             "guidance": grouped["guidance"].sum().to_numpy(),
         }
     )
-
-
-def capex_table(chosen: pd.DataFrame) -> pd.DataFrame:
-    """The plotted capex as readers see it: company, year, fiscal year end, capex, status, source and tier."""
-    from compute_ledger import report
-
-    return pd.DataFrame(
-        {
-            "company": chosen["entity"],
-            "year": chosen["year"].astype(str),
-            "year ends": chosen["fiscal_year_ends"],
-            "capex": chosen["value"].map(report.usd),
-            "status": chosen["status"],
-            "source": chosen["publisher"],
-            "tier": chosen["source_tier"],
-            "figure": chosen["figure_id"],
-        }
-    ).reset_index(drop=True)
 
 
 def _short_year_label(chosen: pd.DataFrame) -> pd.Series:
@@ -221,59 +182,7 @@ def capex_segments(frame: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(["segment", "year"], kind="stable", ignore_index=True)
 
 
-# A ring: a filled symbol with a hole (two circles drawn in opposite directions), so that guidance shows hollow in
-# the plot and in the legend alike.
-RING = "M-1,0A1,1 0 1,1 1,0A1,1 0 1,1 -1,0ZM-0.55,0A0.55,0.55 0 1,0 0.55,0A0.55,0.55 0 1,0 -0.55,0Z"
 GUIDANCE_LABEL = "guidance or plan"
-
-
-def capex_chart(frame: pd.DataFrame, title_x: str = "Year (fiscal for Microsoft, Oracle)") -> alt.LayerChart:
-    """Capex per company and year (US$ billion): filled points for reported totals, rings for guidance; a line
-    joins consecutive years, dashed where it runs into guidance."""
-    from compute_ledger import charts
-
-    companies = list(dict.fromkeys(frame["entity"]))
-    colour = alt.Color(
-        "entity:N", title="Company", scale=alt.Scale(domain=companies, range=charts.PALETTE[: len(companies)])
-    )
-    years = sorted(frame["year"].unique().tolist())
-    x = alt.X("year:O", title=title_x, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0))
-    y = alt.Y("value_bn:Q", title="Capex (US$ billion)")
-    lines = (
-        alt.Chart(capex_segments(frame))
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=x,
-            y=y,
-            color=colour,
-            detail="segment:N",
-            strokeDash=alt.StrokeDash(
-                "dashed:N", scale=alt.Scale(domain=[False, True], range=[[1, 0], [4, 3]]), legend=None
-            ),
-        )
-    )
-    points = (
-        alt.Chart(frame)
-        .mark_point(size=110, filled=True, opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            color=colour,
-            shape=alt.Shape(
-                "kind:N", title="Status", scale=alt.Scale(domain=["reported", GUIDANCE_LABEL], range=["circle", RING])
-            ),
-            tooltip=[
-                alt.Tooltip("entity:N", title="Company"),
-                alt.Tooltip("year_label:N", title="Year"),
-                alt.Tooltip("fiscal_year_ends:N", title="Year ends"),
-                alt.Tooltip("value_bn:Q", title="US$ billion", format=",.1f"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("publisher:N", title="Source"),
-                alt.Tooltip("figure_id:N", title="Figure id"),
-            ],
-        )
-    )
-    return alt.layer(lines, points)
 
 
 # --- TSMC and fabs --------------------------------------------------------------------------------------------------
@@ -285,9 +194,10 @@ FAB_ENTITY = r"TSMC|Intel|Samsung|CHIPS|Chips Act|Rapidus|Big Fund"
 FAB_METRICS = ("investment", "public_funding")
 
 
-def tsmc_capex(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """TSMC's capex, one row per year, chosen as for the hyperscalers."""
-    return choose_annual_capex(capex_rows(connection, FOUNDRY), CAPEX_FIRST_YEAR, CAPEX_LAST_YEAR)
+def tsmc_capex(rows: pd.DataFrame) -> pd.DataFrame:
+    """TSMC's capex (``rows``: ``queries.capex_rows`` of :data:`FOUNDRY`), one row per year, chosen as for the
+    hyperscalers."""
+    return choose_annual_capex(rows, CAPEX_FIRST_YEAR, CAPEX_LAST_YEAR)
 
 
 def choose_fab_investments(rows: pd.DataFrame) -> pd.DataFrame:
@@ -302,33 +212,6 @@ def choose_fab_investments(rows: pd.DataFrame) -> pd.DataFrame:
     ].copy()
     frame["kind"] = frame["metric"].map({"investment": "company plan", "public_funding": "public money"})
     return frame.sort_values(["ref_date", "figure_id"], kind="stable").reset_index(drop=True)
-
-
-def fab_investments(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The fab rows of ``series_eligible`` (see ``choose_fab_investments``)."""
-    rows = connection.execute(
-        "SELECT * FROM series_eligible WHERE metric IN (SELECT unnest(?))", [list(FAB_METRICS)]
-    ).df()
-    return choose_fab_investments(rows)
-
-
-def fab_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Fab money as readers see it: year, who, what, amount, kind, status, source."""
-    from compute_ledger import report
-
-    return pd.DataFrame(
-        {
-            "year": frame["ref_year"].astype(int).astype(str),
-            "who": frame["entity"],
-            "what": frame["subject"],
-            "amount": frame["value"].map(report.usd),
-            "kind": frame["kind"],
-            "status": frame["status"],
-            "source": frame["publisher"],
-            "tier": frame["source_tier"],
-            "figure": frame["figure_id"],
-        }
-    ).reset_index(drop=True)
 
 
 # --- compute deals --------------------------------------------------------------------------------------------------
@@ -407,9 +290,9 @@ def summarise_deals(rows: pd.DataFrame, first_year: int, last_year: int) -> tupl
     return deals.reset_index(drop=True), pd.concat(left, ignore_index=True)
 
 
-def compute_deals(connection: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The compute deals of 2024–2026 and the deal rows left out (see ``summarise_deals``)."""
-    rows = connection.execute("SELECT * FROM series_eligible WHERE subject LIKE 'deal:%' ORDER BY figure_id").df()
+def compute_deals(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The compute deals of 2024–2026 and the deal rows left out (``rows``: ``queries.deal_rows``; see
+    ``summarise_deals``)."""
     return summarise_deals(rows, DEAL_FIRST_YEAR, DEAL_LAST_YEAR)
 
 
@@ -437,113 +320,22 @@ def deals_plot_frame(deals: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def deals_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Each deal's value as a point on a log axis, largest first; what it buys in the tooltip."""
-    from compute_ledger import charts
-
-    return (
-        alt.Chart(frame)
-        .mark_point(size=110, filled=True, opacity=1)
-        .encode(
-            y=alt.Y("deal:N", title=None, sort=alt.EncodingSortField("value", order="descending")),
-            x=alt.X("value:Q", title="US dollars (log scale)", scale=alt.Scale(type="log"), axis=USD_AXIS),
-            **charts.status_encoding(),
-            tooltip=[
-                alt.Tooltip("deal:N", title="Deal"),
-                alt.Tooltip("value:Q", title="USD", format="$,.3s"),
-                alt.Tooltip("what:N", title="What"),
-                alt.Tooltip("buys:N", title="Buys"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("date:N", title="Date"),
-                alt.Tooltip("publisher:N", title="Source"),
-                alt.Tooltip("figure_id:N", title="Figure id"),
-            ],
-        )
-        .properties(height=alt.Step(24))
-    )
-
-
-def deals_table(deals: pd.DataFrame) -> pd.DataFrame:
-    """The deals as readers see them: value, what, GW, chips, term, status, date, source."""
-    from compute_ledger import report
-
-    return pd.DataFrame(
-        {
-            "deal": deals["deal"],
-            "who": deals["entity"],
-            "value": deals["value"].map(lambda v: report.usd(v) if v == v else "no dollar figure"),
-            "what": deals["what"],
-            "GW": deals["gw"],
-            "chips": deals["chips"],
-            "term": deals["term"],
-            "status": deals["status"],
-            "date": deals["ref_date"],
-            "source": deals["publisher"],
-            "tier": deals["source_tier"],
-            "figure": deals["figure_id"],
-        }
-    ).reset_index(drop=True)
-
-
 # --- the seeds' sums ------------------------------------------------------------------------------------------------
 
 
-def seed_sums(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    labels = dict(SEED_SUMS)
-    frame = database.figures_by_id(connection, list(labels))
-    frame["label"] = frame["figure_id"].map(labels)
+def seed_sums(rows: pd.DataFrame) -> pd.DataFrame:
+    """The seeds' sums (the rows of :data:`SEED_SUMS`), labelled, largest first."""
+    frame = rows.assign(label=rows["figure_id"].map(dict(SEED_SUMS)))
     return frame.sort_values("value", ascending=False).reset_index(drop=True)
 
 
-def implied_gpu_capex(connection: duckdb.DuckDBPyConnection, unit_price_usd: float) -> pd.DataFrame:
-    """Accelerators × unit price for the seeds' fleet and cluster counts: computed, at the run's price."""
-    found = database.figures_by_id(connection, (MUSK_GPUS_ID, META_CHIPS_ID))
-    frame = found[["figure_id", "subject", "value", "status"]].rename(columns={"value": "accelerators"})
+def implied_gpu_capex(rows: pd.DataFrame, unit_price_usd: float) -> pd.DataFrame:
+    """Accelerators × unit price for the seeds' fleet and cluster counts (``rows``: those of :data:`MUSK_GPUS_ID`
+    and :data:`META_CHIPS_ID`, in that order): computed, at the run's price."""
+    frame = rows[["figure_id", "subject", "value", "status"]].rename(columns={"value": "accelerators"})
     frame["unit_price_usd"] = unit_price_usd
     frame["capex_usd"] = frame["accelerators"] * unit_price_usd
     return frame
-
-
-def sums_chart(frame: pd.DataFrame) -> alt.Chart:
-    """The sums on one log axis, so $18 billion and $7 trillion can be read together: a point per sum (a bar on a
-    log axis would start from zero, which the axis cannot show, and not be drawn)."""
-    from compute_ledger import charts
-
-    return (
-        alt.Chart(frame)
-        .mark_point(size=120, filled=True, opacity=1)
-        .encode(
-            y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("value", order="descending")),
-            x=alt.X("value:Q", title="US dollars (log scale)", scale=alt.Scale(type="log"), axis=USD_AXIS),
-            **charts.status_encoding(),
-            tooltip=[
-                alt.Tooltip("label:N", title="What"),
-                alt.Tooltip("value:Q", title="USD", format="$,.3s"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("original_outlet:N", title="Reported by"),
-                alt.Tooltip("publisher:N", title="Read in"),
-                alt.Tooltip("figure_id:N", title="Figure id"),
-            ],
-        )
-        .properties(height=alt.Step(26))
-    )
-
-
-def left_out_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows a chart leaves out, with why: figure, who, date, amount, source tier, reason."""
-    from compute_ledger import report
-
-    return pd.DataFrame(
-        {
-            "figure": frame["figure_id"],
-            "who": frame["entity"],
-            "date": frame["ref_date"].fillna("").replace("", "undated"),
-            "amount": frame["value"].map(lambda v: report.quantity(v, "USD")),
-            "status": frame["status"],
-            "tier": frame["source_tier"],
-            "why left out": frame["reason"],
-        }
-    ).reset_index(drop=True)
 
 
 def plotted_figures(capex: pd.DataFrame, tsmc: pd.DataFrame, deals_shown: pd.DataFrame, deals: pd.DataFrame):

@@ -33,7 +33,6 @@ RECORD_STATUSES = ("reported", "estimate")  # what was built or used (plans and 
 # Power that a site draws or is built to draw: IT load, facility power, or a power the source leaves unqualified.
 # Grid supply (an interconnection's capacity, often energised ahead of the load) and on-site generation are not.
 SITE_RECORD_MEASURES = ("it", "facility", "unspecified")
-FAB_METRICS = ("investment", "public_funding")
 
 
 # --- GPU counts and the frontier ----------------------------------------------------------------------------------
@@ -197,11 +196,9 @@ def capex_rows(
     ).df()
 
 
-def fab_rows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The fab investment and public-funding rows of ``series_eligible``."""
-    return connection.execute(
-        "SELECT * FROM series_eligible WHERE metric IN (SELECT unnest(?))", [list(FAB_METRICS)]
-    ).df()
+def fab_rows(connection: duckdb.DuckDBPyConnection, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of ``series_eligible`` with these metrics (``money.FAB_METRICS``: fab investment, public funding)."""
+    return connection.execute("SELECT * FROM series_eligible WHERE metric IN (SELECT unnest(?))", [list(metrics)]).df()
 
 
 def deal_rows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:

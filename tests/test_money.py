@@ -11,7 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from compute_ledger import database, money, schema
+from compute_ledger import database, money, queries, schema
+from compute_ledger.views import money as money_views
 
 STRONG, WEAK, RECORD = "synthetic-primary", "synthetic-weak", "synthetic-record"
 
@@ -184,7 +185,7 @@ def connection(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def test_one_capex_row_per_company_year_chosen_by_the_rules(connection) -> None:
-    chosen = money.hyperscaler_capex(connection)
+    chosen = money.hyperscaler_capex(queries.capex_rows(connection, money.HYPERSCALERS))
     picked = dict(zip(chosen["entity"] + " " + chosen["year"].astype(str), chosen["figure_id"], strict=True))
     assert picked == {
         "Meta 2023": "meta-2023-guidance-mid",  # latest guidance where the actual is only weak
@@ -198,15 +199,17 @@ def test_one_capex_row_per_company_year_chosen_by_the_rules(connection) -> None:
 
 
 def test_quarters_weak_rows_and_other_metrics_never_in_the_series(connection) -> None:
-    chosen = set(money.hyperscaler_capex(connection)["figure_id"])
+    chosen = set(money.hyperscaler_capex(queries.capex_rows(connection, money.HYPERSCALERS))["figure_id"])
     assert not chosen & {"msft-q1-fy2026", "meta-q3-2024", "msft-fy2024-weak", "meta-2023-actual-weak"}
     assert "msft-ai-dc-2025" not in chosen and "meta-2015" not in chosen
     with pytest.raises(ValueError, match="weak"):
-        money.choose_annual_capex(money.capex_rows(connection, money.HYPERSCALERS, view="figures_sourced"), 2019, 2026)
+        money.choose_annual_capex(
+            queries.capex_rows(connection, money.HYPERSCALERS, view="figures_sourced"), 2019, 2026
+        )
 
 
 def test_guidance_is_marked_and_fiscal_years_named(connection) -> None:
-    chosen = money.hyperscaler_capex(connection).set_index("figure_id")
+    chosen = money.hyperscaler_capex(queries.capex_rows(connection, money.HYPERSCALERS)).set_index("figure_id")
     assert chosen.loc["meta-2026-guidance", "guidance"] and chosen.loc["oracle-fy2026", "guidance"]
     assert chosen.loc["meta-2023-guidance-mid", "guidance"] and not chosen.loc["meta-2024-actual", "guidance"]
     assert chosen.loc["msft-fy2022-preferred", "fiscal_year_ends"] == "June"
@@ -215,15 +218,15 @@ def test_guidance_is_marked_and_fiscal_years_named(connection) -> None:
     plotted = money.capex_plot_frame(chosen.reset_index()).set_index("figure_id")
     assert plotted.loc["meta-2026-guidance", "kind"] == money.GUIDANCE_LABEL
     assert plotted.loc["msft-fy2022-preferred", "year_label"] == "FY2022"
-    spec = money.capex_chart(plotted.reset_index()).to_dict()
+    spec = money_views.capex_chart(plotted.reset_index()).to_dict()
     shape = spec["layer"][1]["encoding"]["shape"]
     assert shape["scale"]["domain"] == ["reported", money.GUIDANCE_LABEL]
-    assert shape["scale"]["range"] == ["circle", money.RING]
+    assert shape["scale"]["range"] == ["circle", money_views.RING]
 
 
 def test_every_left_out_row_says_why(connection) -> None:
-    chosen = money.hyperscaler_capex(connection)
-    every = money.capex_rows(connection, money.HYPERSCALERS, view="figures_sourced")
+    chosen = money.hyperscaler_capex(queries.capex_rows(connection, money.HYPERSCALERS))
+    every = queries.capex_rows(connection, money.HYPERSCALERS, view="figures_sourced")
     out = money.capex_left_out(every, chosen, 2019, 2026).set_index("figure_id")["reason"]
     assert set(out.index) | set(chosen["figure_id"]) == set(every["figure_id"])
     assert out["msft-fy2024-weak"].startswith("weak source")
@@ -248,7 +251,7 @@ def test_segments_join_consecutive_years_only_and_dash_into_guidance() -> None:
 
 
 def test_deals_headline_value_what_it_buys_and_left_out(connection) -> None:
-    deals, left = money.compute_deals(connection)
+    deals, left = money.compute_deals(queries.deal_rows(connection))
     by_deal = deals.set_index("deal")
     assert list(deals["deal"]) == ["Big-Lab", "Cloud-Lab", "Chip-Lab"]
     assert by_deal.loc["Big-Lab", "figure_id"] == "big-100b"  # the largest dollar figure of the deal
@@ -288,13 +291,13 @@ def test_guidance_date_known_answers() -> None:
 
 def test_seed_sums_are_points_not_bars_from_zero() -> None:
     frame = pd.DataFrame({"label": ["a", "b"], "value": [1e8, 7e12], "status": ["reported", "estimate"]})
-    spec = money.sums_chart(frame).to_dict()
+    spec = money_views.sums_chart(frame).to_dict()
     assert spec["mark"]["type"] == "point"
     assert spec["encoding"]["x"]["scale"]["type"] == "log"
 
 
 def test_the_real_ledger_gives_the_five_hyperscalers_and_no_weak_row(ledger_connection) -> None:
-    chosen = money.hyperscaler_capex(ledger_connection)
+    chosen = money.hyperscaler_capex(queries.capex_rows(ledger_connection, money.HYPERSCALERS))
     assert set(chosen["entity"]) == set(money.HYPERSCALERS)
     assert chosen["source_tier"].ne("weak").all() and not chosen.duplicated(["entity", "year"]).any()
     assert chosen["year"].between(2019, 2026).all()

@@ -12,8 +12,8 @@ from compute_ledger import cache, params, paths
 
 PACKAGE = paths.ROOT / "compute_ledger"
 # The analysis modules of the converted chapters: pure DataFrame and NumPy functions.
-ANALYSIS = ("gpu_counts", "frontier", "power", "trend_fit", "consistency")
-VIEWS = ("common", "gpu_counts", "growth", "power", "checks")
+ANALYSIS = ("gpu_counts", "frontier", "power", "money", "trend_fit", "consistency")
+VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks")
 # PENDING (issue 14): trend_fit still hands queries.py's frames to its fits in a few wrappers that take a connection,
 # because outlook.py and scenarios.py (the projections chapter, converted by another change) call them. It runs no SQL
 # itself. Remove this entry with those wrappers.
