@@ -5,6 +5,10 @@ parameters (the chapter's ``parameters`` cell over the defaults), the read-only 
 recorder, the figure numbering, and ``glue``, ``publish`` and ``table`` bound to the chapter (its name, its exports
 folder, its numbers). The notebook's ``parameters`` cell (as papermill injected it) names the database, the exports
 folder and the key-numbers file.
+
+The set-up glues the box of the parameters the chapter uses as ``parameter_box``: the chapter's first markdown cell
+shows it under its purpose paragraph with a ``{glue} parameter_box`` directive, so the first section's computations
+can share the set-up cell and a chapter keeps its sections within ten cells.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import pandas as pd
 from IPython.display import HTML
 
 from compute_ledger import chapters, charts, database, key_numbers, params, report
+
+PARAMETER_BOX = "parameter_box"  # the glue name of the parameters box (see the module's docstring)
 
 
 @dataclass
@@ -57,12 +63,13 @@ class ChapterContext:
 
 
 def chapter_context(name: str, namespace: dict[str, Any]) -> ChapterContext:
-    """The set-up of chapter ``name`` from its namespace (``globals()`` after the parameters cell ran)."""
+    """The set-up of chapter ``name`` from its namespace (``globals()`` after the parameters cell ran); glues the
+    parameters box as :data:`PARAMETER_BOX`."""
     chapter = chapters.by_name(name)
     parameters = params.from_namespace(namespace)
     used = params.used_by(namespace)
     charts.enable()
-    return ChapterContext(
+    context = ChapterContext(
         chapter=chapter,
         parameters=parameters,
         used=used,
@@ -71,3 +78,5 @@ def chapter_context(name: str, namespace: dict[str, Any]) -> ChapterContext:
         numbers=charts.FigureNumbers(chapter.number),
         exports_dir=Path(namespace["exports_dir"]),
     )
+    context.glue(PARAMETER_BOX, context.parameter_box())
+    return context

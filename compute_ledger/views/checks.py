@@ -9,6 +9,9 @@ from compute_ledger import charts, consistency, queries, report
 from compute_ledger.chapter_context import ChapterContext
 from compute_ledger.views import common
 
+# Glued for the prose to place (```{glue} checks_summary_table```) after the paragraph that introduces it.
+SUMMARY_TABLE = "checks_summary_table"
+
 
 def checks_chart(frame: pd.DataFrame) -> alt.LayerChart:
     """Computed / reported per check on a log axis; each row's shaded band is where it counts as consistent."""
@@ -211,8 +214,9 @@ def spend_checks_table(chapter: ChapterContext):
     )
 
 
-def disagreements_section(chapter: ChapterContext) -> common.Shown:
-    """Where sources disagree: key numbers, the chart of the quantities whose values differ, and every group."""
+def disagreements_section(chapter: ChapterContext) -> charts.PublishedChart:
+    """Where sources disagree: key numbers, the chart of the quantities whose values differ (shown), and every group
+    (glued as :data:`SUMMARY_TABLE`, placed after the paragraph that sums them up)."""
     rows = consistency.disagreements(queries.disagreements(chapter.connection))
     summary = consistency.disagreement_summary(rows)
     chapter.keys.add(
@@ -238,21 +242,21 @@ def disagreements_section(chapter: ChapterContext) -> common.Shown:
         "publisher",
         "subject",
     ]
-    return common.Shown(
-        chapter.publish(
-            disagreements_chart(consistency.differing(rows, summary)),
-            chart_id="checks-disagreements",
-            title="Where sources disagree: each value against the one the analysis uses",
-            caption="One line per quantity whose sources differ; the filled point is the row the analysis uses, open "
-            "points are the other sources. Quantities where every source agrees are in the table only.",
-            source_line="Compute Ledger: figures of several sources on one quantity (each in the Sources appendix)",
-            description="Dot chart of disputed quantities; each source's value divided by the value used, on a log "
-            "axis.",
-            data=rows[columns],
-        ),
+    chapter.glue(
+        SUMMARY_TABLE,
         chapter.table(
             summary_table(summary),
             "checks-disagreements",
             "Every quantity with more than one source: the range of values, the row the analysis uses and why.",
         ),
+    )
+    return chapter.publish(
+        disagreements_chart(consistency.differing(rows, summary)),
+        chart_id="checks-disagreements",
+        title="Where sources disagree: each value against the one the analysis uses",
+        caption="One line per quantity whose sources differ; the filled point is the row the analysis uses, open "
+        "points are the other sources. Quantities where every source agrees are in the table only.",
+        source_line="Compute Ledger: figures of several sources on one quantity (each in the Sources appendix)",
+        description="Dot chart of disputed quantities; each source's value divided by the value used, on a log axis.",
+        data=rows[columns],
     )

@@ -166,9 +166,13 @@ def counts_chart(frame: pd.DataFrame, title_y: str = "Accelerators (log scale)")
     return alt.layer(ranges, points, common.seed_rings(frame, x, y))
 
 
-def seed_section(chapter: ChapterContext) -> common.Shown:
-    """The seeds' three counts: the growth between the first and the last (key numbers), their table and chart."""
-    series = gpu_counts.seed_series(queries.figures_by_id(chapter.connection, gpu_counts.SEED_SERIES_IDS))
+def _seed_series(chapter: ChapterContext) -> pd.DataFrame:
+    return gpu_counts.seed_series(queries.figures_by_id(chapter.connection, gpu_counts.SEED_SERIES_IDS))
+
+
+def seed_counts(chapter: ChapterContext):
+    """The seeds' three counts: the growth between the first and the last (key numbers) and their table."""
+    series = _seed_series(chapter)
     between = gpu_counts.seed_growth(series)
     chapter.glue("seed_first_count", series["value"].iloc[0])
     chapter.glue("seed_last_count", series["value"].iloc[-1])
@@ -199,25 +203,27 @@ def seed_section(chapter: ChapterContext) -> common.Shown:
         method="(last ÷ first) ^ (1 / years between them)",
         checked=checked,
     )
-    plotted = gpu_counts.plot_frame(series, "seed series")
-    return common.Shown(
-        chapter.table(
-            report.source_table(series),
-            "gpu-seed-series",
-            "The seeds' GPU counts as stated, with what each count measures (seed 004, Emad Mostaque via a blog "
-            "summary).",
-        ),
-        chapter.publish(
-            counts_chart(plotted),
-            chart_id="gpu-counts-seed-series",
-            title="GPU counts in the seed articles, 2022–2025",
-            caption="Each point is one figure as stated; the bar spans a stated range (2,000–4,000). "
-            "Colour and shape give the status: the 2025 count is an announced plan.",
-            source_line="Emad Mostaque, as relayed by patb.ca (seed article); figure ids in the CSV",
-            description="Log-scale chart of three GPU counts: 700 in 2022, 2,000 to 4,000 GPU-equivalents in 2024, "
-            "100,000 planned in 2025.",
-            data=plotted,
-        ),
+    return chapter.table(
+        report.source_table(series),
+        "gpu-seed-series",
+        "The seeds' GPU counts as stated, with what each count measures (seed 004, Emad Mostaque via a blog summary).",
+        figure_columns=("figure",),
+    )
+
+
+def seed_chart(chapter: ChapterContext):
+    """The seeds' three counts on a log axis."""
+    plotted = gpu_counts.plot_frame(_seed_series(chapter), "seed series")
+    return chapter.publish(
+        counts_chart(plotted),
+        chart_id="gpu-counts-seed-series",
+        title="GPU counts in the seed articles, 2022–2025",
+        caption="Each point is one figure as stated; the bar spans a stated range (2,000–4,000). "
+        "Colour and shape give the status: the 2025 count is an announced plan.",
+        source_line="Emad Mostaque, as relayed by patb.ca (seed article); figure ids in the CSV",
+        description="Log-scale chart of three GPU counts: 700 in 2022, 2,000 to 4,000 GPU-equivalents in 2024, "
+        "100,000 planned in 2025.",
+        data=plotted,
     )
 
 

@@ -191,6 +191,13 @@ def left_out_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- The chapter's sections ---------------------------------------------------------------------------------------
 
+# Outputs glued under these names are placed in the prose by ```{glue} name``` directives, each where its text
+# introduces it: the chapter keeps its five sections within ten cells.
+CAPEX_LEFT_OUT_TABLE = "money_capex_left_out_table"
+DEALS_LEFT_OUT_TABLE = "money_deals_left_out_table"
+SEED_SUMS_CHART = "money_seed_sums_chart"
+IMPLIED_CAPEX_TABLE = "money_implied_capex_table"
+
 
 def _capex(chapter: ChapterContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hyperscalers' capex per company and year, and TSMC's per year."""
@@ -204,7 +211,8 @@ def _deals(chapter: ChapterContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def capex_section(chapter: ChapterContext) -> common.Shown:
-    """The hyperscalers' capex: key numbers, the chart, its table and the rows it leaves out."""
+    """The hyperscalers' capex: key numbers, the chart and its table (shown), and the rows it leaves out (glued as
+    :data:`CAPEX_LEFT_OUT_TABLE`, for the prose that explains them)."""
     capex_years, _ = _capex(chapter)
     all_rows = queries.capex_rows(chapter.connection, money.HYPERSCALERS, view="figures_sourced")
     capex_out = money.capex_left_out(all_rows, capex_years, money.CAPEX_FIRST_YEAR, money.CAPEX_LAST_YEAR)
@@ -224,6 +232,13 @@ def capex_section(chapter: ChapterContext) -> common.Shown:
         method="maximum of the 2026 capex_years guidance, one row per company (series-eligible sources only)",
         inputs=[last_year.iloc[0]["figure_id"]],
     )
+    left_out = chapter.table(
+        left_out_table(capex_out),
+        "money-capex-left-out",
+        "Capex rows of the five companies that the chart does not show, and why.",
+        figure_columns=FIGURE,
+    )
+    chapter.glue(CAPEX_LEFT_OUT_TABLE, left_out)
     plotted = money.capex_plot_frame(capex_years)
     return common.Shown(
         chapter.publish(
@@ -245,12 +260,6 @@ def capex_section(chapter: ChapterContext) -> common.Shown:
             "Capex per company and year as plotted: the year ends in the month given (fiscal years for Microsoft and "
             "Oracle); status 'announced plan' or 'projection' is guidance. The quotes are in the last table of the "
             "chapter.",
-            figure_columns=FIGURE,
-        ),
-        chapter.table(
-            left_out_table(capex_out),
-            "money-capex-left-out",
-            "Capex rows of the five companies that the chart does not show, and why.",
             figure_columns=FIGURE,
         ),
     )
@@ -298,9 +307,16 @@ def tsmc_and_fabs(chapter: ChapterContext) -> common.Shown:
 
 
 def deals_section(chapter: ChapterContext) -> common.Shown:
-    """The largest compute deals: key number, the chart, the table of every deal and the rows left out."""
+    """The largest compute deals: key number, the chart and the table of every deal (shown), and the rows left out
+    (glued as :data:`DEALS_LEFT_OUT_TABLE`)."""
     deals, deals_out = _deals(chapter)
     shown = money.deals_plot_frame(deals)
+    chapter.glue(
+        DEALS_LEFT_OUT_TABLE,
+        chapter.table(
+            left_out_table(deals_out), "money-deals-left-out", "Deal rows not plotted, and why.", figure_columns=FIGURE
+        ),
+    )
     chapter.glue("deals_with_value", len(shown))
     chapter.glue("deals_capacity_only", int(deals["value"].isna().sum()))
     chapter.glue("deal_first_year", money.DEAL_FIRST_YEAR)
@@ -337,12 +353,6 @@ def deals_section(chapter: ChapterContext) -> common.Shown:
             "last.",
             figure_columns=FIGURE,
         ),
-        chapter.table(
-            left_out_table(deals_out),
-            "money-deals-left-out",
-            "Deal rows not plotted, and why.",
-            figure_columns=FIGURE,
-        ),
     )
 
 
@@ -368,16 +378,12 @@ def seed_sums_chart(chapter: ChapterContext) -> charts.PublishedChart:
     )
 
 
-# The seeds' sums chart is glued under this name and placed in the prose, under its own heading, by a
-# ```{glue} money_seed_sums_chart``` directive (the chapter keeps its ten cells and the chart its place).
-SEED_SUMS_CHART = "money_seed_sums_chart"
-
-
 def seeds_section(chapter: ChapterContext) -> common.Shown:
-    """The seeds' sums (their chart glued as :data:`SEED_SUMS_CHART`), the GPU spending implied by the seeds' counts,
-    and the quote tables that close the chapter."""
+    """The seeds' sums (their chart glued as :data:`SEED_SUMS_CHART`), the GPU spending implied by the seeds' counts
+    (its table glued as :data:`IMPLIED_CAPEX_TABLE`), and the quote tables that close the chapter (shown)."""
     chapter.glue(SEED_SUMS_CHART, seed_sums_chart(chapter))
-    return common.Shown(implied_spending(chapter), quote_tables(chapter))
+    chapter.glue(IMPLIED_CAPEX_TABLE, implied_spending(chapter))
+    return quote_tables(chapter)
 
 
 def implied_spending(chapter: ChapterContext):

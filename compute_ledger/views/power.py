@@ -6,12 +6,19 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from compute_ledger import power, queries, report
+from compute_ledger import charts, power, queries, report
 from compute_ledger.chapter_context import ChapterContext
 from compute_ledger.power import MEASURE_LABELS, MEASURES
 from compute_ledger.views import common
 
 FIGURE = ("figure",)  # the column of figure ids: each links to its quote on the Sources page
+# Tables glued under these names are placed in the prose by ```{glue} name``` directives, each after the paragraph
+# that introduces it; the cell of each section shows its chart.
+SEED_TABLE = "power_seed_table"
+RANKING_TABLE = "power_ranking_table"
+PIPELINES_TABLE = "power_pipelines_table"
+COLOSSUS_TABLE = "power_colossus_table"
+ELECTRICITY_TABLE = "power_electricity_table"
 
 
 def sizes_chart(sizes: pd.DataFrame, reference_mw: float, reference_label: str) -> alt.LayerChart:
@@ -237,8 +244,9 @@ def electricity_display(series: pd.DataFrame) -> pd.DataFrame:
 # --- The chapter's sections ---------------------------------------------------------------------------------------
 
 
-def today_versus_next(chapter: ChapterContext) -> common.Shown:
-    """The seed's sizes built by 2024 against those not yet built, with the nuclear-plant reference: chart and table."""
+def today_versus_next(chapter: ChapterContext) -> charts.PublishedChart:
+    """The seed's sizes built by 2024 against those not yet built, with the nuclear-plant reference: the chart (shown)
+    and the seed's figures (glued as :data:`SEED_TABLE`)."""
     sizes = power.seed_sizes(
         queries.figures_by_id(chapter.connection, power.TODAY_IDS),
         queries.figures_by_id(chapter.connection, power.NEXT_IDS),
@@ -255,18 +263,8 @@ def today_versus_next(chapter: ChapterContext) -> common.Shown:
         inputs=list(sizes["figure_id"]),
     )
     chapter.glue("nuclear_reference_mw", reference["value"])
-    return common.Shown(
-        chapter.publish(
-            sizes_chart(sizes, reference["value"], "≈ a significant nuclear plant (1 GW)"),
-            chart_id="power-today-vs-next",
-            title="Data-centre sizes: built by 2024 versus not yet built",
-            caption="Sizes stated by Mark Zuckerberg (April 2024). The dashed line is his own comparison: 1 GW is "
-            "roughly a significant nuclear power plant.",
-            source_line="Mark Zuckerberg on the Dwarkesh Patel podcast, relayed by developpez.com (seed article)",
-            description="Bar chart: 50, 100 and 150 MW data centres built by 2024; 300 MW, 500 MW and 1,000 MW not yet "
-            "built; a reference line at 1,000 MW for a nuclear plant.",
-            data=sizes[["figure_id", "value", "horizon", "status", "subject"]],
-        ),
+    chapter.glue(
+        SEED_TABLE,
         chapter.table(
             report.source_table(sizes),
             "power-seed-figures",
@@ -274,10 +272,22 @@ def today_versus_next(chapter: ChapterContext) -> common.Shown:
             figure_columns=FIGURE,
         ),
     )
+    return chapter.publish(
+        sizes_chart(sizes, reference["value"], "≈ a significant nuclear plant (1 GW)"),
+        chart_id="power-today-vs-next",
+        title="Data-centre sizes: built by 2024 versus not yet built",
+        caption="Sizes stated by Mark Zuckerberg (April 2024). The dashed line is his own comparison: 1 GW is "
+        "roughly a significant nuclear power plant.",
+        source_line="Mark Zuckerberg on the Dwarkesh Patel podcast, relayed by developpez.com (seed article)",
+        description="Bar chart: 50, 100 and 150 MW data centres built by 2024; 300 MW, 500 MW and 1,000 MW not yet "
+        "built; a reference line at 1,000 MW for a nuclear plant.",
+        data=sizes[["figure_id", "value", "horizon", "status", "subject"]],
+    )
 
 
-def largest_sites(chapter: ChapterContext) -> common.Shown:
-    """The ten largest systems: their timelines and the table of what sets each one's rank."""
+def largest_sites(chapter: ChapterContext) -> charts.PublishedChart:
+    """The ten largest systems: their timelines (shown), the table of what sets each one's rank and the pipelines
+    apart (glued as :data:`RANKING_TABLE` and :data:`PIPELINES_TABLE`)."""
     site_rows = queries.system_power(chapter.connection)
     ranking = power.rank_systems(site_rows)
     timelines = power.timeline_frame(site_rows, ranking)
@@ -299,20 +309,9 @@ def largest_sites(chapter: ChapterContext) -> common.Shown:
     chapter.glue("timeline_rows", len(timelines))
     chapter.glue("ranked_by_plan", power.ranked_by_plan(ranking, timelines))
     chapter.glue("site_systems", site_rows["system_id"].nunique())
-    return common.Shown(
-        chapter.publish(
-            timelines_chart(timelines),
-            chart_id="power-largest-sites-timelines",
-            title="The ten largest AI sites and campuses, over time",
-            caption="One panel per system, largest first. Filled circles are built (reported or estimated), hollow "
-            "triangles planned (announced or projected). Colour says what the number measures: IT load, grid supply, "
-            "or stated without saying. Log axis.",
-            source_line="Compute Ledger: the site power rows of the ten largest systems, from Epoch AI, company "
-            "releases and the press (each row's source in the CSV and the Sources appendix)",
-            description=f"Ten small log-scale timelines of site power in MW, {len(timelines)} rows in all, the largest "
-            f"reaching {ranking['max_mw'].iloc[0]:,.0f} MW.",
-            data=timelines,
-        ),
+    chapter.glue(PIPELINES_TABLE, pipelines(chapter))
+    chapter.glue(
+        RANKING_TABLE,
         chapter.table(
             ranking_display(ranking, timelines),
             "power-largest-sites",
@@ -320,6 +319,19 @@ def largest_sites(chapter: ChapterContext) -> common.Shown:
             "source (publisher and source tier), and how many rows its timeline draws.",
             figure_columns=FIGURE,
         ),
+    )
+    return chapter.publish(
+        timelines_chart(timelines),
+        chart_id="power-largest-sites-timelines",
+        title="The ten largest AI sites and campuses, over time",
+        caption="One panel per system, largest first. Filled circles are built (reported or estimated), hollow "
+        "triangles planned (announced or projected). Colour says what the number measures: IT load, grid supply, "
+        "or stated without saying. Log axis.",
+        source_line="Compute Ledger: the site power rows of the ten largest systems, from Epoch AI, company "
+        "releases and the press (each row's source in the CSV and the Sources appendix)",
+        description=f"Ten small log-scale timelines of site power in MW, {len(timelines)} rows in all, the largest "
+        f"reaching {ranking['max_mw'].iloc[0]:,.0f} MW.",
+        data=timelines,
     )
 
 
@@ -334,9 +346,9 @@ def pipelines(chapter: ChapterContext):
     )
 
 
-def draw_by_measure(chapter: ChapterContext) -> common.Shown:
-    """What each system draws, by measure (the latest built value of each, the planned target), and every power row
-    of xAI's first Colossus."""
+def draw_by_measure(chapter: ChapterContext):
+    """What each system draws, by measure (the latest built value of each, the planned target: shown), and every power
+    row of xAI's first Colossus (glued as :data:`COLOSSUS_TABLE`)."""
     site_rows = queries.system_power(chapter.connection)
     ranking = power.rank_systems(site_rows)
     colossus = power.system_measures(site_rows, power.COLOSSUS_ID)
@@ -347,14 +359,8 @@ def draw_by_measure(chapter: ChapterContext) -> common.Shown:
     chapter.glue("colossus_stated_mw", colossus.loc["unspecified", "value"])
     chapter.glue("colossus_stated_date", colossus.loc["unspecified", "ref_date"])
     chapter.glue("colossus_stated_publisher", colossus.loc["unspecified", "publisher"])
-    return common.Shown(
-        chapter.table(
-            draw_table(site_rows, list(ranking["system_id"])),
-            "power-draw-by-measure",
-            "One row per system: the latest built (reported or estimated) IT, facility, grid and stated power, and "
-            "the largest planned target with its measure; each as MW · date · publisher (source tier). The ten "
-            "largest first.",
-        ),
+    chapter.glue(
+        COLOSSUS_TABLE,
         chapter.table(
             system_rows_display(site_rows, power.COLOSSUS_ID),
             "power-colossus-rows",
@@ -363,6 +369,13 @@ def draw_by_measure(chapter: ChapterContext) -> common.Shown:
             "listed.",
             figure_columns=FIGURE,
         ),
+    )
+    return chapter.table(
+        draw_table(site_rows, list(ranking["system_id"])),
+        "power-draw-by-measure",
+        "One row per system: the latest built (reported or estimated) IT, facility, grid and stated power, and "
+        "the largest planned target with its measure; each as MW · date · publisher (source tier). The ten "
+        "largest first.",
     )
 
 
@@ -406,8 +419,9 @@ ELECTRICITY_KEY_NUMBERS = (
 )
 
 
-def electricity(chapter: ChapterContext) -> common.Shown:
-    """Data-centre electricity worldwide and in the US (IEA, LBNL): key numbers, the chart and its points' table."""
+def electricity(chapter: ChapterContext) -> charts.PublishedChart:
+    """Data-centre electricity worldwide and in the US (IEA, LBNL): key numbers, the chart (shown) and its points'
+    table (glued as :data:`ELECTRICITY_TABLE`)."""
     series = power.electricity_series(queries.electricity_rows(chapter.connection, power.ELECTRICITY_UNIT))
     for name, figure_id, column, description, method in ELECTRICITY_KEY_NUMBERS:
         chapter.keys.add(
@@ -420,21 +434,8 @@ def electricity(chapter: ChapterContext) -> common.Shown:
         )
     chapter.glue("global_dc_twh_2035_high", power.electricity_point(series, power.IEA_GLOBAL_2035_HIGH_ID)["value"])
     chapter.glue("electricity_points", len(series))
-    return common.Shown(
-        chapter.publish(
-            electricity_chart(series),
-            chart_id="power-electricity-global-us",
-            title="Data-centre electricity use, worldwide and in the US: observed and projected",
-            caption="Annual electricity use of all data centres, log axis. Filled circles are observed years, hollow "
-            "triangles projected cases; a vertical bar is a published range. The IEA's 2022 and 2026 global points "
-            "(Electricity 2024) include cryptocurrency mining; its 2024 and later points (Energy and AI, 2025) do "
-            "not.",
-            source_line="IEA (Electricity 2024; Energy and AI, 2025) and Lawrence Berkeley National Laboratory (2016 "
-            "and 2024 US data-centre energy reports), directly or as relayed by the press",
-            description=f"Log-scale chart of {len(series)} points of annual data-centre electricity use in TWh, "
-            f"from {series['value'].min():,.0f} to {series['value'].max():,.0f} TWh, 2014 to 2035.",
-            data=series,
-        ),
+    chapter.glue(
+        ELECTRICITY_TABLE,
         chapter.table(
             electricity_display(series),
             "power-electricity-sources",
@@ -443,4 +444,18 @@ def electricity(chapter: ChapterContext) -> common.Shown:
             "and the address it was read at.",
             figure_columns=FIGURE,
         ),
+    )
+    return chapter.publish(
+        electricity_chart(series),
+        chart_id="power-electricity-global-us",
+        title="Data-centre electricity use, worldwide and in the US: observed and projected",
+        caption="Annual electricity use of all data centres, log axis. Filled circles are observed years, hollow "
+        "triangles projected cases; a vertical bar is a published range. The IEA's 2022 and 2026 global points "
+        "(Electricity 2024) include cryptocurrency mining; its 2024 and later points (Energy and AI, 2025) do "
+        "not.",
+        source_line="IEA (Electricity 2024; Energy and AI, 2025) and Lawrence Berkeley National Laboratory (2016 "
+        "and 2024 US data-centre energy reports), directly or as relayed by the press",
+        description=f"Log-scale chart of {len(series)} points of annual data-centre electricity use in TWh, "
+        f"from {series['value'].min():,.0f} to {series['value'].max():,.0f} TWh, 2014 to 2035.",
+        data=series,
     )
