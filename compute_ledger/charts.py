@@ -215,23 +215,3 @@ def write_vendor_bundle(target: Path) -> Path:
     # bundle's last lines assign vegaEmbed, vega and vegaLite to window explicitly.
     target.write_text(f"(function () {{\n{bundle}\n}})();\n", encoding="utf-8")
     return target
-
-
-def seed_rings(frame: pd.DataFrame, x: alt.X, y: alt.Y) -> alt.Chart:
-    """Black rings around the points that come from the seed articles (column ``from_seed``)."""
-    return (
-        alt.Chart(frame)
-        .transform_filter(alt.datum.from_seed)
-        .mark_point(size=330, filled=False, color="#000000", strokeWidth=1.5)
-        .encode(x=x, y=y, tooltip=[alt.Tooltip("figure_id:N", title="Seed figure")])
-    )
-
-
-def status_encoding() -> dict:
-    """Colour and shape by status, same in every chart (reported, estimate, announced plan, projection)."""
-    scale_colour = alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS)
-    scale_shape = alt.Scale(domain=STATUS_ORDER, range=STATUS_SHAPES)
-    return {
-        "color": alt.Color("status:N", title="Status", scale=scale_colour),
-        "shape": alt.Shape("status:N", title="Status", scale=scale_shape),
-    }
