@@ -11,10 +11,11 @@ from compute_ledger import charts
 LOG = alt.Scale(type="log")
 
 
-def year_x(field: str = "decimal_year", title: str | None = "Year", **scale) -> alt.X:
+def year_x(field: str = "decimal_year", title: str | None = "Year", labels_overlap: bool = False, **scale) -> alt.X:
     """A year axis: whole years as labels (2019, not 2,019), never a tick between two years; ``scale`` as given
-    (e.g. ``zero=False``)."""
-    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(**scale), axis=alt.Axis(format="d", tickMinStep=1))
+    (e.g. ``zero=False``); ``labels_overlap``: let Vega-Lite drop labels that would overlap (small panels)."""
+    axis = alt.Axis(format="d", tickMinStep=1, **({"labelOverlap": True} if labels_overlap else {}))
+    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(**scale), axis=axis)
 
 
 def tooltip(*fields: tuple[str, ...]) -> list[alt.Tooltip]:

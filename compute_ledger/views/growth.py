@@ -49,14 +49,7 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def fit_chart(plotted: pd.DataFrame, y_title: str, value_format: str = ",.0f") -> alt.LayerChart:
     """Points on a log axis (filled: fitted; hollow: drawn, not fitted), the fitted line and its band."""
-    base = alt.Chart(plotted).encode(
-        x=alt.X(
-            "decimal_year:Q",
-            title="Year",
-            axis=alt.Axis(format="d", tickMinStep=1),
-            scale=alt.Scale(nice=False, zero=False),
-        )
-    )
+    base = alt.Chart(plotted).encode(x=common.year_x(nice=False, zero=False))
     log_scale = alt.Scale(type="log")
     curve = base.transform_filter(alt.datum.layer == "curve")
     band = curve.mark_area(opacity=0.18, color="#555555").encode(
@@ -122,7 +115,7 @@ def comparison_chart(plotted: pd.DataFrame) -> alt.LayerChart:
 def record_chart(plotted: pd.DataFrame, y_title: str) -> alt.LayerChart:
     """The records (filled, coloured by status) with the fitted line and its band; every other candidate as a small
     grey ring, so the reader sees what the records were chosen from."""
-    x = alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
+    x = common.year_x(zero=False)
     base = alt.Chart(plotted).encode(x=x)
     log_scale = alt.Scale(type="log")
     curve = base.transform_filter(alt.datum.layer == "curve")

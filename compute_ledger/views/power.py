@@ -52,12 +52,7 @@ def sizes_chart(sizes: pd.DataFrame, reference_mw: float, reference_label: str) 
 def timelines_chart(frame: pd.DataFrame) -> alt.FacetChart:
     """One small panel per system, in rank order: MW on a log axis over time, coloured by what is measured, filled
     circles built and hollow triangles planned, a thin line through the rows of one measure."""
-    x = alt.X(
-        "decimal_year:Q",
-        title=None,
-        scale=alt.Scale(zero=False, nice=False, padding=10),
-        axis=alt.Axis(format="d", tickMinStep=1, labelOverlap=True),
-    )
+    x = common.year_x(title=None, labels_overlap=True, zero=False, nice=False, padding=10)
     y = alt.Y("value:Q", title="MW (log scale)", scale=alt.Scale(type="log"))
     measures = [MEASURE_LABELS[m] for m in MEASURES]
     colour = alt.Color(
@@ -185,7 +180,7 @@ def system_rows_display(rows: pd.DataFrame, system_id: str) -> pd.DataFrame:
 def electricity_chart(series: pd.DataFrame) -> alt.LayerChart:
     """Annual electricity use on a log axis: filled circles observed, hollow triangles projected, a vertical rule
     for a stated range."""
-    x = alt.X("year:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1))
+    x = common.year_x("year", title=None, zero=False)
     y = alt.Y("value:Q", title="TWh per year (log scale)", scale=alt.Scale(type="log"))
     names = sorted(series["series"].unique())
     colour = alt.Color(
