@@ -9,6 +9,8 @@ Two kinds of check, each pairing figures that were reported separately:
 
 A check is flagged when the computed and reported values differ by more than a stated factor. Where the reported
 sum covers more than the chips (a company's whole capex), the check only flags a computed sum that exceeds it.
+
+Pure functions on the rows of ``queries.py``; the charts and tables are in ``views/checks.py``.
 """
 
 from __future__ import annotations

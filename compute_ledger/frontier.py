@@ -1,12 +1,12 @@
 """The frontier, year by year: the largest cluster and the largest single site that existed at the end of each year.
 
-Both tables read the record series' candidates (:func:`trend_fit.record_candidates_compute` and
-:func:`trend_fit.record_candidates_site`): dated rows of single clusters, sites and training runs that were built or
-used, on non-weak sources, preferred within their group, not low-confidence. For each year the largest candidate
-dated in or before it is "the largest at the end of that year" (a running maximum, so a year with no new record
-carries the previous one, and the table says since when). The other unit of the same system (its power for a
-cluster, its accelerators for a site) is the latest row of that system dated in or before the year, when the ledger
-has one.
+Both tables take the record series' candidates (:func:`queries.record_candidates_compute` and
+:func:`queries.record_candidates_site`, from :data:`ALL_YEARS`): dated rows of single clusters, sites and training
+runs that were built or used, on non-weak sources, preferred within their group, not low-confidence. For each year
+the largest candidate dated in or before it is "the largest at the end of that year" (a running maximum, so a year
+with no new record carries the previous one, and the table says since when). The other unit of the same system (its
+power for a cluster, its accelerators for a site) is the latest row of that system dated in or before the year, when
+the ledger has one.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""GPU counts: the seeds' 2022–2025 series and every count of the ledger, as frames for the chapter's views."""
+"""GPU counts: the seeds' 2022–2025 series and every count of the ledger, as frames for the chapter's views
+(``views/gpu_counts.py``); the rows come from ``queries.py``."""
 
 from __future__ import annotations
 

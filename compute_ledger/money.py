@@ -1,8 +1,8 @@
 """Money: hyperscaler and TSMC capex per year, fab investments, the largest compute deals, the seeds' sums side by
 side, and the GPU capex the ledger's counts imply at a given unit price.
 
-Analysis functions take frames (or a connection to read them from) and return frames; chart builders return altair
-charts. Every series here reads the ``series_eligible`` view, so no row on a weak source ever feeds one.
+Pure functions: they take the frames of ``queries.py`` and return frames (the charts and tables are in
+``views/money.py``). Every series here reads the ``series_eligible`` view, so no row on a weak source ever feeds one.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Data-centre power: the sizes the seeds give (today vs next), the largest sites' timelines, what each system draws
-(by what is measured), and published data-centre electricity (IEA global, LBNL and IEA for the US)."""
+(by what is measured), and published data-centre electricity (IEA global, LBNL and IEA for the US).
+
+Pure functions on the frames of ``queries.py``; the charts and tables are in ``views/power.py``."""
 
 from __future__ import annotations
 

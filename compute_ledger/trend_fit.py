@@ -12,6 +12,8 @@ fitted: the series is "the largest known per year".
 
 :func:`comparison_table` sets the fitted multiples beside published rates of related quantities, each
 converted to a multiple per year, with its source and a sentence (:data:`PUBLISHED_COMPARISONS`) on why it differs.
+
+The fits take the frames of ``queries.py`` and run no SQL; the charts and tables are in ``views/growth.py``.
 """
 
 from __future__ import annotations
