@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from compute_ledger import chapters, params
+from compute_ledger.chapter_context import PARAMETER_BOX
 
 INJECTED = {"db_path", "exports_dir", "key_numbers_path", "scenario_parameters"}
 MAX_CELLS = 10
@@ -51,6 +52,8 @@ def thin_chapter_problems(notebook_path, name: str) -> list[str]:
     problems = []
     if len(notebook.cells) > MAX_CELLS:
         problems.append(f"{len(notebook.cells)} cells (at most {MAX_CELLS})")
+    if f"```{{glue}} {PARAMETER_BOX}" not in notebook.cells[0].source:
+        problems.append(f"the purpose paragraph does not show the parameters box ({{glue}} {PARAMETER_BOX})")
     code = [c for c in notebook.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     setup = f'chapter = chapter_context("{name}", globals())'
     if not code or setup not in code[0].source.splitlines():
@@ -101,6 +104,7 @@ def test_the_rules_catch_a_loop_an_id_and_too_many_cells(tmp_path):
     assert "a loop or comprehension in a cell: [r for r in rows]" in problems
     assert "an id typed into a cell (x-chart)" in problems
     assert "a chart_id set in a cell" in problems
+    assert "does not show the parameters box" in problems
 
 
 def test_parameter_defaults_equal_the_model(chapter):
