@@ -16,15 +16,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
-from compute_ledger import charts, database, frontier, report, trend_fit
+from compute_ledger import frontier, report, trend_fit
 
 MID_YEAR = 0.5
-PATH_COLOUR = charts.STATUS_COLOURS[charts.STATUS_ORDER.index("projection")]
-PUBLISHED_COLOUR = "#D55E00"  # vermilion, apart from the status colours
 
 
 @dataclass(frozen=True)
@@ -175,10 +172,10 @@ def milestone(candidates: pd.DataFrame, extrapolation: Extrapolation, threshold:
     }
 
 
-def published(connection, extrapolations: dict[str, Extrapolation]) -> pd.DataFrame:
-    """The published projections of :data:`PUBLISHED` with the book's value for the same series and year (none for a
-    chip count: the book does not project chips) and the ratio published ÷ book."""
-    rows = database.figures_by_id(connection, list(PUBLISHED)).set_index("figure_id").loc[list(PUBLISHED)]
+def published(published_rows: pd.DataFrame, extrapolations: dict[str, Extrapolation]) -> pd.DataFrame:
+    """The published projections of :data:`PUBLISHED` (their ledger rows) with the book's value for the same series
+    and year (none for a chip count: the book does not project chips) and the ratio published ÷ book."""
+    rows = published_rows.set_index("figure_id").loc[list(PUBLISHED)]
     out = []
     for figure_id, row in rows.iterrows():
         spec = PUBLISHED[figure_id]
@@ -282,42 +279,6 @@ def extrapolation_key(extrapolation: Extrapolation) -> str:
     return {"H100e": H100E, "MW": MW}[extrapolation.unit]
 
 
-def chart(plotted: pd.DataFrame, y_title: str) -> alt.LayerChart:
-    """Records (filled), the what-if path (dashed) with its interval band, and published projections (diamonds with
-    their ranges), on a log axis."""
-    x = alt.X("decimal_year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
-    log = alt.Scale(type="log")
-    base = alt.Chart(plotted).encode(x=x)
-    tooltip = [
-        alt.Tooltip("label:N", title="What"),
-        alt.Tooltip("value:Q", title="Value", format=",.3s"),
-        alt.Tooltip("decimal_year:Q", title="Year", format=".1f"),
-        alt.Tooltip("figure_id:N", title="Figure id"),
-    ]
-    path = base.transform_filter(alt.datum.layer == "path")
-    band = path.mark_area(opacity=0.15, color=PATH_COLOUR).encode(
-        y=alt.Y("low:Q", title=y_title, scale=log), y2="high:Q"
-    )
-    line = path.mark_line(strokeDash=[6, 4], strokeWidth=2, color=PATH_COLOUR).encode(
-        y=alt.Y("value:Q", scale=log), tooltip=tooltip
-    )
-    records = (
-        base.transform_filter(alt.datum.layer == "record")
-        .mark_point(size=90, filled=True, color="#333333")
-        .encode(y=alt.Y("value:Q", scale=log), tooltip=tooltip)
-    )
-    published_rows = base.transform_filter(alt.datum.layer == "published")
-    ranges = (
-        published_rows.transform_filter("datum.high > datum.low")
-        .mark_rule(strokeWidth=3, color=PUBLISHED_COLOUR, opacity=0.7)
-        .encode(y=alt.Y("low:Q", scale=log), y2="high:Q")
-    )
-    diamonds = published_rows.mark_point(shape="diamond", size=130, filled=True, color=PUBLISHED_COLOUR).encode(
-        y=alt.Y("value:Q", scale=log), tooltip=tooltip
-    )
-    return alt.layer(band, line, records, ranges, diamonds)
-
-
 MILESTONES_MW = (1_000.0, 5_000.0)
 
 
@@ -334,20 +295,26 @@ class Outlook:
     comparison: pd.DataFrame
 
 
-def build(connection, fit_start_year: int, horizon: int) -> Outlook:
+def build(
+    compute_candidates: pd.DataFrame,
+    site_candidates: pd.DataFrame,
+    published_rows: pd.DataFrame,
+    fit_start_year: int,
+    horizon: int,
+) -> Outlook:
     """Fit both record series from ``fit_start_year``, carry them from the largest observed system to ``horizon``,
-    and set the published projections beside them."""
+    and set the published projections beside them. The candidates are of every year (``queries.record_candidates_*``
+    from year 0); ``published_rows`` are the rows of :data:`PUBLISHED` (``queries.figures_by_id``)."""
     compute_fit = trend_fit.fit_records(
-        trend_fit.record_candidates_compute(connection, fit_start_year), trend_fit.COMPUTE_RECORD_SERIES, "H100e"
+        compute_candidates[compute_candidates["ref_year"] >= fit_start_year], trend_fit.COMPUTE_RECORD_SERIES, "H100e"
     )
     site_fit = trend_fit.fit_records(
-        trend_fit.record_candidates_site(connection, fit_start_year), trend_fit.SITE_RECORD_SERIES, "MW"
+        site_candidates[site_candidates["ref_year"] >= fit_start_year], trend_fit.SITE_RECORD_SERIES, "MW"
     )
-    all_sites = trend_fit.record_candidates_site(connection, frontier.ALL_YEARS)
-    compute = carry(compute_fit, trend_fit.record_candidates_compute(connection, frontier.ALL_YEARS), horizon)
-    site = carry(site_fit, all_sites, horizon)
-    milestones = [milestone(all_sites, site, threshold) for threshold in MILESTONES_MW]
-    comparison = published(connection, {H100E: compute, MW: site})
+    compute = carry(compute_fit, compute_candidates, horizon)
+    site = carry(site_fit, site_candidates, horizon)
+    milestones = [milestone(site_candidates, site, threshold) for threshold in MILESTONES_MW]
+    comparison = published(published_rows, {H100E: compute, MW: site})
     return Outlook(horizon, compute_fit, site_fit, compute, site, milestones, comparison)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from compute_ledger import database
+from compute_ledger import database, units
 from compute_ledger.database import figures_by_id
 from compute_ledger.dates import observed_until
 
@@ -212,3 +212,35 @@ def deal_rows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def disagreements(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every row of a quantity on which several sources give a value (the ``disagreements`` view)."""
     return connection.execute("SELECT * FROM disagreements").df()
+
+
+# --- Projections --------------------------------------------------------------------------------------------------
+
+
+def chip_power(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each accelerator count's chip power from the chip table (``figure_id``, ``chip_power_mw``)."""
+    return connection.execute("SELECT figure_id, chip_power_mw FROM accelerator_counts").df()
+
+
+def chip_tdp_w(connection: duckdb.DuckDBPyConnection, chip_id: str) -> float:
+    """One chip's TDP (W) from the chip table."""
+    return float(connection.execute("SELECT tdp_w FROM chips WHERE chip_id = ?", [chip_id]).fetchone()[0])
+
+
+def chain_inputs(connection: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """What the scenario chain reads (the fields of ``scenarios.ChainInputs``): the record candidates in H100e of
+    every year with their chip power, and the H100's TDP."""
+    candidates = record_candidates_compute(connection, 0).merge(
+        chip_power(connection), on="figure_id", how="left", validate="one_to_one"
+    )
+    return {"candidates": candidates, "h100_tdp_w": chip_tdp_w(connection, units.REFERENCE_CHIP)}
+
+
+def outlook_inputs(connection: duckdb.DuckDBPyConnection, published_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """What the record what-if reads (``outlook.build``): both record candidate sets of every year and the ledger rows
+    of the published projections it sets beside them (``outlook.PUBLISHED``)."""
+    return {
+        "compute_candidates": record_candidates_compute(connection, 0),
+        "site_candidates": record_candidates_site(connection, 0),
+        "published_rows": figures_by_id(connection, published_ids),
+    }

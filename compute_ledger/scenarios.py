@@ -28,13 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
-import duckdb
 import numpy as np
 import pandas as pd
-from IPython.display import HTML
 
-from compute_ledger import charts, frontier, params, projection, report, trend_fit
+from compute_ledger import frontier, params, projection, report, trend_fit
 
 MAIN_SCENARIO = "trend"
 SCENARIO_ORDER = ("trend", "slowdown", "power_capped")
@@ -80,6 +77,15 @@ class BasePoint:
     subject: str
     chip: str
     power_ratio: float
+
+
+@dataclass(frozen=True, eq=False)
+class ChainInputs:
+    """What the chain reads from the ledger (:func:`queries.chain_inputs`): the record candidates in H100e of every
+    year, each with its chip power (``chip_power_mw``), and the H100's TDP from the chip table."""
+
+    candidates: pd.DataFrame
+    h100_tdp_w: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,12 +171,6 @@ def overview(sets: Mapping[str, params.Parameters]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def parameter_boxes(sets: Mapping[str, params.Parameters], used: list[str]) -> HTML:
-    """One collapsed parameter box per scenario (:func:`report.parameter_box`), one after the other."""
-    boxes = [report.parameter_box(parameters, used=used, scenario=name).data for name, parameters in sets.items()]
-    return HTML("".join(boxes))
-
-
 def power_ratio(chip_power_mw: float, h100e: float, h100_tdp_w: float) -> float:
     """The chips' power per H100-equivalent over the H100's TDP (1 for an H100 count or a figure stated in H100e)."""
     if not (math.isfinite(chip_power_mw) and chip_power_mw > 0):
@@ -206,29 +206,17 @@ def scaled_chain(
     return chain, ranges
 
 
-def candidates_with_chip_power(connection: duckdb.DuckDBPyConnection, fit_start_year: int) -> pd.DataFrame:
-    """The record candidates in H100e, with each count's chip power (MW) from the chip table."""
-    candidates = trend_fit.record_candidates_compute(connection, fit_start_year)
-    power = connection.execute("SELECT figure_id, chip_power_mw FROM accelerator_counts").df()
-    return candidates.merge(power, on="figure_id", how="left", validate="one_to_one")
-
-
-def h100_tdp_w(connection: duckdb.DuckDBPyConnection) -> float:
-    """The reference chip's TDP (W) from the chip table."""
-    return float(connection.execute("SELECT tdp_w FROM chips WHERE chip_id = 'h100'").fetchone()[0])
-
-
 def first_year_reaching(facility_power_mw: np.ndarray, years: np.ndarray, threshold_mw: float) -> float:
     """First year a path reaches ``threshold_mw``; NaN if not by the horizon."""
     return float(projection.milestone_years(facility_power_mw, years, threshold_mw)[0])
 
 
-def run_scenario(connection: duckdb.DuckDBPyConnection, name: str, parameters: params.Parameters) -> ScenarioRun:
+def run_scenario(inputs: ChainInputs, name: str, parameters: params.Parameters) -> ScenarioRun:
     """Record fit, base point, deterministic projection, Monte Carlo bands and milestones for one scenario."""
-    candidates = candidates_with_chip_power(connection, parameters.fit_start_year)
+    candidates = inputs.candidates[inputs.candidates["ref_year"] >= parameters.fit_start_year]
     record_fit = trend_fit.fit_records(candidates, trend_fit.COMPUTE_RECORD_SERIES, "H100e")
     # The base may be dated before the fit's first year, as in the record what-if (outlook.carry).
-    base = base_point(candidates_with_chip_power(connection, frontier.ALL_YEARS), h100_tdp_w(connection))
+    base = base_point(inputs.candidates, inputs.h100_tdp_w)
     if parameters.horizon <= base.year:
         raise params.ParameterError(
             f"scenario {name}: horizon {parameters.horizon} must be after the base year {base.year}"
@@ -275,9 +263,9 @@ def run_scenario(connection: duckdb.DuckDBPyConnection, name: str, parameters: p
     )
 
 
-def run_all(connection: duckdb.DuckDBPyConnection, sets: Mapping[str, params.Parameters]) -> dict[str, ScenarioRun]:
+def run_all(inputs: ChainInputs, sets: Mapping[str, params.Parameters]) -> dict[str, ScenarioRun]:
     """:func:`run_scenario` for every scenario, in the order given."""
-    return {name: run_scenario(connection, name, parameters) for name, parameters in sets.items()}
+    return {name: run_scenario(inputs, name, parameters) for name, parameters in sets.items()}
 
 
 def projection_frame(runs: Mapping[str, ScenarioRun]) -> pd.DataFrame:
@@ -396,36 +384,6 @@ def tornado_plot_frame(tornado: pd.DataFrame, quantity: str) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def tornado_chart(plotted: pd.DataFrame, quantity: str) -> alt.LayerChart:
-    """Horizontal bars from the base value to the value at each end of a parameter's range (log axis)."""
-    _, title = TORNADO_UNITS[quantity]
-    order = list(dict.fromkeys(plotted.sort_values("rank")["parameter"]))
-    x_scale = alt.Scale(type="log")
-    bars = (
-        alt.Chart(plotted)
-        .mark_bar(height=14, opacity=0.85)
-        .encode(
-            y=alt.Y("parameter:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
-            x=alt.X("value:Q", title=title, scale=x_scale),
-            x2="base_value:Q",
-            color=alt.Color(
-                "end:N",
-                title="Parameter set to the",
-                scale=alt.Scale(domain=list(TORNADO_ENDS), range=charts.PALETTE[:2]),
-            ),
-            tooltip=[
-                alt.Tooltip("parameter:N", title="Parameter"),
-                alt.Tooltip("setting:N", title="Set to"),
-                alt.Tooltip("value:Q", title="Result", format=",.3g"),
-                alt.Tooltip("base_value:Q", title="Base", format=",.3g"),
-            ],
-        )
-    )
-    base = pd.DataFrame({"base_value": [float(plotted["base_value"].iloc[0])]})
-    rule = alt.Chart(base).mark_rule(color="#000000", strokeWidth=1.5).encode(x=alt.X("base_value:Q", scale=x_scale))
-    return alt.layer(bars, rule)
-
-
 def horizon_table(runs: Mapping[str, ScenarioRun]) -> pd.DataFrame:
     """The horizon year per scenario: central (deterministic) value, P10 and P90 of each quantity, long.
 
@@ -537,81 +495,6 @@ def projection_plot_frame(runs: Mapping[str, ScenarioRun]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def scenario_colours(names: list[str]) -> alt.Scale:
-    """The same colour for a scenario in every chart of the chapter."""
-    return alt.Scale(domain=names, range=charts.PALETTE[: len(names)])
-
-
-def projection_chart(plotted: pd.DataFrame, names: list[str]) -> alt.FacetChart:
-    """Scenarios side by side: observations (black, hollow when not a record), the fitted trend with its band
-    (grey, solid) and the projection with its P10–P90 band (colour of the scenario, dashed), log axis."""
-    log_scale = alt.Scale(type="log")
-    x = alt.X(
-        "decimal_year:Q",
-        title="Year",
-        axis=alt.Axis(format="d", tickMinStep=1),
-        scale=alt.Scale(nice=False, zero=False),
-    )
-    colour = alt.Color("scenario:N", title="Scenario", scale=scenario_colours(names))
-    fit = alt.Chart().transform_filter(alt.datum.layer == "fit")
-    fit_band = fit.mark_area(opacity=0.2, color="#555555").encode(
-        x=x, y=alt.Y("low:Q", title="Largest cluster, H100-equivalents (log scale)", scale=log_scale), y2="high:Q"
-    )
-    fit_line = fit.mark_line(color="#333333", strokeWidth=2).encode(x=x, y=alt.Y("value:Q", scale=log_scale))
-    projected = alt.Chart().transform_filter(alt.datum.layer == "projection")
-    tooltip = [
-        alt.Tooltip("scenario:N", title="Scenario"),
-        alt.Tooltip("year:Q", title="Year", format="d"),
-        alt.Tooltip("value:Q", title="Central", format=",.3s"),
-        alt.Tooltip("low:Q", title="P10", format=",.3s"),
-        alt.Tooltip("high:Q", title="P90", format=",.3s"),
-    ]
-    projection_band = projected.mark_area(opacity=0.2).encode(
-        x=x, y=alt.Y("low:Q", scale=log_scale), y2="high:Q", color=colour
-    )
-    projection_line = projected.mark_line(strokeDash=[6, 4], strokeWidth=2.5, point=True).encode(
-        x=x, y=alt.Y("value:Q", scale=log_scale), color=colour, tooltip=tooltip
-    )
-    observed = alt.Chart().transform_filter(alt.datum.layer == "observed")
-    observed_tooltip = [
-        alt.Tooltip("subject:N", title="What"),
-        alt.Tooltip("value:Q", title="H100e", format=",.0f"),
-        alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("role:N", title="Record?"),
-        alt.Tooltip("figure_id:N", title="Figure id"),
-    ]
-    shape = alt.Shape(
-        "role:N",
-        title="Observation",
-        legend=alt.Legend(labelLimit=320, columns=1),
-        scale=alt.Scale(
-            domain=[trend_fit.ROLE_RECORD, trend_fit.ROLE_NOT_RECORD],
-            range=["circle", "diamond"],
-        ),
-    )
-    observed_fitted = observed.transform_filter(alt.datum.role == trend_fit.ROLE_RECORD).mark_point(
-        filled=True, size=70, color="#000000"
-    )
-    observed_other = observed.transform_filter(alt.datum.role != trend_fit.ROLE_RECORD).mark_point(
-        filled=False, size=70, strokeWidth=1.5, color="#000000"
-    )
-    point_encoding = {"x": x, "y": alt.Y("value:Q", scale=log_scale), "shape": shape, "tooltip": observed_tooltip}
-    layers = alt.layer(
-        fit_band,
-        fit_line,
-        projection_band,
-        projection_line,
-        observed_fitted.encode(**point_encoding),
-        observed_other.encode(**point_encoding),
-        data=plotted,
-    ).properties(width=190, height=300)
-    # A wrapped facet: the page sets the number of columns to what its width holds (one on a phone).
-    return layers.facet(
-        facet=alt.Facet("scenario:N", title=None, sort=names, header=alt.Header(labelFontSize=13)),
-        columns=len(names),
-    ).properties(autosize=alt.AutoSizeParams(type="pad"))
-
-
 def milestone_plot_frame(milestones: pd.DataFrame) -> pd.DataFrame:
     """What the milestone chart plots: P10, P50 and P90 years per scenario and threshold; a year beyond the
     horizon (NaN) is drawn one year after it and labelled "after" the horizon."""
@@ -631,41 +514,6 @@ def milestone_plot_frame(milestones: pd.DataFrame) -> pd.DataFrame:
             "share_reaching_by_horizon": milestones["share_reaching_by_horizon"],
         }
     )
-
-
-def milestone_chart(plotted: pd.DataFrame, names: list[str], first_year: int, horizon: int) -> alt.LayerChart:
-    """Per scenario, when facility power passes each milestone: median year (point) and P10–P90 (bar)."""
-    x = alt.X(
-        "p10:Q",
-        title="Year",
-        scale=alt.Scale(domain=[first_year, horizon + 1], nice=False),
-        axis=alt.Axis(
-            format="d", tickMinStep=1, labelExpr=f"datum.value > {horizon} ? 'after {horizon}' : datum.label"
-        ),
-    )
-    base = alt.Chart(plotted).encode(
-        y=alt.Y("scenario:N", title=None, sort=names),
-        yOffset=alt.YOffset("milestone:N"),
-        color=alt.Color("scenario:N", title="Scenario", scale=scenario_colours(names), legend=None),
-    )
-    tooltip = [
-        alt.Tooltip("scenario:N", title="Scenario"),
-        alt.Tooltip("milestone:N", title="Facility power reaches"),
-        alt.Tooltip("p50_text:N", title="Median year"),
-        alt.Tooltip("band_text:N", title="P10–P90"),
-        alt.Tooltip("share_reaching_by_horizon:Q", title="Share of draws by the horizon", format=".0%"),
-    ]
-    bars = (
-        base.transform_filter("datum.p90 > datum.p10")
-        .mark_rule(strokeWidth=4, opacity=0.6)
-        .encode(x=x, x2="p90:Q", tooltip=tooltip)
-    )
-    points = base.mark_point(filled=True, size=120, opacity=1).encode(
-        x=alt.X("p50:Q"),
-        shape=alt.Shape("milestone:N", title="Facility power reaches", scale=alt.Scale(range=["circle", "square"])),
-        tooltip=tooltip,
-    )
-    return alt.layer(bars, points).properties(height=alt.Step(22))
 
 
 def main_summary(runs: Mapping[str, ScenarioRun], main: str) -> dict[str, object]:

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from compute_ledger import frontier, outlook, trend_fit
+from compute_ledger import frontier, outlook, queries, trend_fit
 
 
 def test_the_path_compounds_the_multiple_from_the_base_date_to_mid_year():
@@ -70,7 +70,8 @@ def test_a_milestone_already_reached_is_observed_and_names_the_system():
 
 
 def test_on_the_ledger_published_projections_sit_beside_the_book_and_the_numbers_hold(ledger_connection):
-    result = outlook.build(ledger_connection, 2018, 2030)
+    inputs = queries.outlook_inputs(ledger_connection, list(outlook.PUBLISHED))
+    result = outlook.build(**inputs, fit_start_year=2018, horizon=2030)
     table = result.comparison.set_index("figure_id")
     assert list(table.index) == list(outlook.PUBLISHED)
     assert set(table["source_tier"]) <= {"primary", "record"}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compute_ledger import trend_fit
+from compute_ledger import queries, trend_fit
 
 
 def _candidates(rows):
@@ -106,9 +106,8 @@ def test_nothing_dated_after_the_edition_enters_a_fit_a_record_or_the_projection
     assert future > 0, "the guard is only tested while the ledger holds a future-dated estimate"
     cluster = trend_fit.fit_largest_cluster(ledger_connection, 2018, include_announced=False)
     assert (cluster.fitted_points["decimal_year"] <= until).all()
-    base = scenarios.base_point(
-        scenarios.candidates_with_chip_power(ledger_connection, 0), scenarios.h100_tdp_w(ledger_connection)
-    )
+    chain = queries.chain_inputs(ledger_connection)
+    base = scenarios.base_point(chain["candidates"], chain["h100_tdp_w"])
     assert base.decimal_year <= until
     for frame in (
         trend_fit.record_candidates_compute(ledger_connection, 2018),

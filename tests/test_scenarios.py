@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from compute_ledger import charts, database, params, paths, projection, scenarios
+from compute_ledger import charts, database, params, paths, projection, queries, scenarios
+from compute_ledger.views import projections as views
 from tests.test_trend_fit import figure, synthetic_database
 
 FAST = {"monte_carlo_draws": 2000}  # enough for ordered bands; keeps the tests quick
@@ -32,6 +33,10 @@ def connection(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield opened
 
 
+def inputs(connection: duckdb.DuckDBPyConnection) -> scenarios.ChainInputs:
+    return scenarios.ChainInputs(**queries.chain_inputs(connection))
+
+
 def scenario_sets(**extra: float) -> dict[str, params.Parameters]:
     """The three scenarios as their files set them, with fast Monte Carlo and any ``extra`` on top."""
     settings = {
@@ -44,7 +49,7 @@ def scenario_sets(**extra: float) -> dict[str, params.Parameters]:
 
 @pytest.fixture
 def runs(connection: duckdb.DuckDBPyConnection) -> dict[str, scenarios.ScenarioRun]:
-    return scenarios.run_all(connection, scenario_sets())
+    return scenarios.run_all(inputs(connection), scenario_sets())
 
 
 def test_base_point_is_the_latest_observation_never_a_plan(runs: dict[str, scenarios.ScenarioRun]) -> None:
@@ -66,7 +71,7 @@ def test_growth_is_the_fit_and_its_spread_the_slope_standard_error(runs: dict[st
 
 
 def test_override_moves_the_centre_and_keeps_the_relative_interval(connection: duckdb.DuckDBPyConnection) -> None:
-    run = scenarios.run_scenario(connection, "fast", params.build(FAST, {"growth_multiple_override": 3.0}))
+    run = scenarios.run_scenario(inputs(connection), "fast", params.build(FAST, {"growth_multiple_override": 3.0}))
     fit = run.cluster_fit.fit
     assert run.growth_multiple == 3.0
     assert run.growth_range[0] == pytest.approx(3.0 * fit.ci_low / fit.multiple_per_year)
@@ -122,7 +127,9 @@ def test_milestones_match_the_central_path_and_slowdown_is_never_earlier(
 
 def test_a_path_held_at_the_cap_counts_as_reaching_the_cap(connection: duckdb.DuckDBPyConnection) -> None:
     # With PUE 1.333 the capped facility power comes back as 4999.999999999999 MW, not 5000.
-    run = scenarios.run_scenario(connection, "capped", params.build(FAST, {"site_power_cap_mw": 5000, "pue": 1.333}))
+    run = scenarios.run_scenario(
+        inputs(connection), "capped", params.build(FAST, {"site_power_cap_mw": 5000, "pue": 1.333})
+    )
     assert run.projection["power_capped"].any()
     milestones = run.milestones.set_index("threshold_mw")
     assert not np.isnan(milestones.loc[5000.0, "central_year"])
@@ -156,9 +163,9 @@ def test_charts_compile_to_vega(runs: dict[str, scenarios.ScenarioRun]) -> None:
     charts.enable()
     names = list(runs)
     built = [
-        scenarios.projection_chart(scenarios.projection_plot_frame(runs), names),
-        scenarios.milestone_chart(scenarios.milestone_plot_frame(scenarios.milestone_frame(runs)), names, 2025, 2030),
-        scenarios.tornado_chart(
+        views.projection_chart(scenarios.projection_plot_frame(runs), names),
+        views.milestone_chart(scenarios.milestone_plot_frame(scenarios.milestone_frame(runs)), names, 2025, 2030),
+        views.tornado_chart(
             scenarios.tornado_plot_frame(scenarios.tornado_frame(runs["trend"]), "hardware_capex_usd"),
             "hardware_capex_usd",
         ),
@@ -246,7 +253,7 @@ def test_the_base_is_the_largest_single_cluster_never_a_programme_or_a_later_sma
         figure("programme-2025", "2025-09", 9_000_000.0, scope="programme"),  # many sites: never a base
     ]
     with database.connect_read_only(synthetic_database(tmp_path, rows)) as opened:
-        run = scenarios.run_scenario(opened, "fast", params.build(FAST))
+        run = scenarios.run_scenario(inputs(opened), "fast", params.build(FAST))
     assert run.base.figure_id == "cluster-2025"
     assert "programme-2025" not in set(run.cluster_fit.points["figure_id"])
     assert run.cluster_fit.fit.n == 7  # the seven yearly records; the smaller rows are candidates, not records
