@@ -78,3 +78,8 @@ class Shown:
 
     def _repr_html_(self) -> str:
         return "".join(item._repr_html_() for item in self.items)
+
+    def __repr__(self) -> str:
+        """The plain-text output a notebook stores beside the HTML: the kinds shown, never a memory address (a
+        re-run must write the same bytes)."""
+        return "Shown(" + ", ".join(type(item).__name__ for item in self.items) + ")"
