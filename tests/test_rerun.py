@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from compute_ledger import steps
-from tests.conftest import run_pipeline
+from tests.conftest import run_pipeline, snapshot
 from tests.test_pipeline import page_text
 
 pytestmark = pytest.mark.slow
@@ -24,6 +24,7 @@ def test_a_run_with_nothing_changed_reports_each_step_and_loads_no_heavy_library
         "import sys; from compute_ledger import cli; code = cli.main([]); "
         f"print('exit', code, 'loaded', sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
+    before = snapshot(built_copy)
     env = {**os.environ, "PYTHONPATH": str(built_copy)}
     completed = subprocess.run(
         [sys.executable, "-c", code], cwd=built_copy, env=env, capture_output=True, text=True, check=False
@@ -34,6 +35,9 @@ def test_a_run_with_nothing_changed_reports_each_step_and_loads_no_heavy_library
     assert "nothing changed" in completed.stdout
     manifest = json.loads((built_copy / "data" / "processed" / "run_manifest.json").read_text())
     assert manifest["run"]["cache_hits"] == [s["name"] for s in manifest["steps"]]
+    assert all(s["cache_hit"] for s in manifest["steps"])
+    after = snapshot(built_copy)
+    assert {p for p in before if before[p] != after.get(p)} == {"data/processed/run_manifest.json"}
 
 
 def test_a_parameter_change_rebuilds_the_pages_that_show_it_and_no_other(built_copy):
