@@ -1,17 +1,11 @@
-"""What a run can reuse, worked out without the heavy libraries: the content key of every step, the manifest that
-records them, and the lock.
+"""What a run can reuse, worked out without the heavy libraries: the content key of every step, the steps a run
+must run, the manifest that records them, and the lock.
 
-One function computes the keys (``compute``). A run records them in ``run_manifest.json``; the next run computes
-them again and compares: when every step's key and output are as recorded, nothing needs to run, and the run stops
-before pandas, pandera, DuckDB, papermill or Sphinx are even imported. A step's key hashes all its output depends on:
-
-- ``validate`` and ``database``: the package's code and the package versions (the "environment"), the four
-  ``data/raw`` tables;
-- ``notebook:NAME``: the database key, the notebook, ``CITATION.cff`` (charts carry citations), the parameters the
-  notebook declares in its ``parameters`` cell;
-- ``book``: the book's structure (environment, ``data/raw`` with its README, ``data/CHANGELOG.md``, ``CITATION.cff``,
-  the notebooks, ``book/``), every
-  notebook key, every parameter (the Parameters page) and the git commit (the Run page).
+One function computes the keys (``compute``), for the steps declared in ``steps.STEPS``. A run records them in
+``run_manifest.json``; the next run computes them again and compares (``steps_to_run``): when every step's key and
+output are as recorded, nothing needs to run, and the run stops before pandas, pandera, DuckDB, papermill or Sphinx
+are even imported. A step's key is the hash of its name, of the inputs it declares (``steps.ENVIRONMENT`` and the
+others, computed here by ``_inputs``) and of the keys of the steps it reads.
 """
 
 from __future__ import annotations
@@ -30,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from compute_ledger import chapters, inputs, params, paths
+from compute_ledger import chapters, inputs, params, paths, steps
 from compute_ledger.errors import InputFileError, RunBusyError
 
 PACKAGES = (
@@ -156,7 +150,7 @@ class RunKeys:
 
 
 def compute(parameters: params.Parameters, scenario_parameters: dict[str, params.Parameters]) -> RunKeys:
-    """The keys of a run with these parameters, from the files as they are now."""
+    """The keys of a run with these parameters, from the files as they are now, for every step of ``steps.STEPS``."""
     code = code_hash()
     packages = package_versions()
     commit = git_commit()
@@ -172,26 +166,14 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
     scenarios = {name: p.model_dump(mode="json") for name, p in sorted(scenario_parameters.items())}
     # Notebooks that declare `scenario_parameters` get every scenario's full parameter set (name -> values).
     offered = {**values, "scenario_parameters": scenarios}
+    chapter_parameters = {
+        chapter.name: {name: offered[name] for name in declared_parameters(chapter.notebook) if name in offered}
+        for chapter in chapters.CHAPTERS
+    }
 
     environment = sha256_bytes(code.encode(), _json(packages)).encode()
     raw = _json([inputs[_relative(p)] for p in tables])
     citation = inputs[_relative(paths.CITATION_CFF)].encode()
-    steps = {
-        "validate": sha256_bytes(b"validate", environment, raw),
-        "database": sha256_bytes(b"database", environment, raw),
-    }
-    chapter_parameters = {}
-    for chapter in chapters.CHAPTERS:
-        given = {name: offered[name] for name in declared_parameters(chapter.notebook) if name in offered}
-        chapter_parameters[chapter.name] = given
-        steps[f"notebook:{chapter.name}"] = sha256_bytes(
-            b"notebook",
-            environment,
-            steps["database"].encode(),
-            inputs[_relative(chapter.notebook)].encode(),
-            citation,
-            _json(given),
-        )
     book_structure = sha256_bytes(
         b"book-structure",
         environment,
@@ -201,13 +183,25 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
         _json([inputs[_relative(p)] for p in notebooks]),
         _json([inputs[name] for name in documents]),
     )
-    steps["book"] = sha256_bytes(
-        b"book",
-        book_structure.encode(),
-        commit.encode(),
-        _json([steps[f"notebook:{c.name}"] for c in chapters.CHAPTERS]),
-        _json(values),
-    )
+    shared = {
+        steps.ENVIRONMENT: environment,
+        steps.RAW_TABLES: raw,
+        steps.CITATION: citation,
+        steps.DATA_DICTIONARY: inputs[_relative(paths.DATA_RAW / "README.md")].encode(),
+        steps.BOOK_STRUCTURE: book_structure.encode(),
+        steps.GIT_COMMIT: commit.encode(),
+        steps.PARAMETERS: _json(values),
+    }
+
+    keys: dict[str, str] = {}
+    for step in steps.STEPS:
+        own = dict(shared)
+        if step.chapter is not None:
+            own[steps.NOTEBOOK] = inputs[_relative(step.chapter.notebook)].encode()
+            own[steps.CHAPTER_PARAMETERS] = _json(chapter_parameters[step.chapter.name])
+        keys[step.name] = sha256_bytes(
+            step.name.encode(), *(own[name] for name in step.inputs), *(keys[name].encode() for name in step.reads)
+        )
     return RunKeys(
         code=code,
         packages=packages,
@@ -217,7 +211,7 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
         scenarios=scenarios,
         chapter_parameters=chapter_parameters,
         book_structure=book_structure,
-        steps=steps,
+        steps=keys,
     )
 
 
@@ -293,25 +287,33 @@ def step_reusable(manifest: dict, name: str, key: str, output: Path | None) -> b
     return bool(before and before["key"] == key and (output is None or output.exists()))
 
 
-def step_output(layout: paths.ProcessedLayout, name: str) -> Path | None:
-    """The file whose presence shows a step's output is there (``validate`` has none)."""
-    if name == "database":
-        return layout.database
-    if name.startswith("notebook:"):
-        return layout.notebooks / f"{name.removeprefix('notebook:')}.ipynb"
-    if name == "book":
-        return paths.BOOK_HTML / "index.html"
-    return None
+def selected_steps(build_book: bool) -> list[steps.Step]:
+    """The steps of a run, in order: all of them, or all but the book (``--no-book``)."""
+    return [step for step in steps.STEPS if build_book or step.name != steps.BOOK]
 
 
-def unchanged(keys: RunKeys, manifest: dict, layout: paths.ProcessedLayout, build_book: bool) -> bool:
-    """Every step would be a cache hit: same keys as the manifest records, outputs in place."""
-    names = [name for name in keys.steps if build_book or name != "book"]
-    return all(step_reusable(manifest, name, keys.steps[name], step_output(layout, name)) for name in names)
+def steps_to_run(keys: RunKeys, manifest: dict, layout: paths.ProcessedLayout, build_book: bool) -> set[str]:
+    """The names of the steps this run must run (none: nothing changed).
 
-
-def step_label(name: str) -> str:
-    """How a step is named in the run's log lines."""
-    if name == "validate":
-        return "validate data/raw"
-    return name.replace(":", " ", 1)
+    A step runs when its key is not the one the manifest records, when its first output is missing from ``layout``
+    (the live data/processed, and the live site for the book), or when a step it reads runs. A step whose output is
+    held in memory only (no outputs: validate) also runs when a step that reads it runs."""
+    selected = selected_steps(build_book)
+    names = {step.name for step in selected}
+    to_run = set()
+    for step in selected:
+        first = step.outputs(layout, paths.BOOK_HTML)[:1]
+        if not step_reusable(manifest, step.name, keys.steps[step.name], first[0] if first else None):
+            to_run.add(step.name)
+    grown = True
+    while grown:
+        before = len(to_run)
+        for step in selected:
+            if any(name in to_run for name in step.reads if name in names):
+                to_run.add(step.name)
+            if not step.outputs(layout, paths.BOOK_HTML) and any(
+                step.name in reader.reads and reader.name in to_run for reader in selected
+            ):
+                to_run.add(step.name)
+        grown = len(to_run) > before
+    return to_run

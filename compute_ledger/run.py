@@ -1,11 +1,11 @@
-"""One run of the pipeline: the order of the steps, their cache, the manifest, and the swap.
+"""One run of the pipeline: the loop over the declared steps (``steps.STEPS``), the manifest, and the swap.
 
-Order: validate data/raw → database → chapter notebooks (parallel) → book. Parameters are validated before (cli).
-A step runs only when its key changed (``cache.compute``: the hash of its code, its input data and the parameters it
-declares) or its output is missing. When no step needs to run, the run records that and stops before loading pandas,
-pandera, DuckDB, papermill or Sphinx: the step modules are imported inside ``_run_steps`` for that reason.
-Everything is written into a staging folder under ``build/``; the live ``data/processed`` and
-``book/_build/html`` are replaced only when every step succeeded, so a failed or interrupted run loses nothing.
+Parameters are validated before (cli). The run takes the lock, works out which steps must run
+(``cache.steps_to_run``: a step whose key changed, whose output is missing, or that reads a step that runs), and when
+none must, records that and stops before loading pandas, pandera, DuckDB, papermill or Sphinx (each step's run
+function imports its own libraries). Otherwise every step runs in order, the chapters' notebooks in parallel, each
+writing into a staging folder under ``build/``; the live ``data/processed`` and ``book/_build/html`` are replaced
+only when every step succeeded, so a failed or interrupted run loses nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from compute_ledger import cache, chapters, params, paths
+from compute_ledger import cache, params, paths, steps
 
 
 @dataclass
@@ -93,59 +93,30 @@ def recover_interrupted_work() -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def vendor_bundle() -> Path:
-    """The Vega bundle, made once per Vega-Lite version and kept under build/."""
-    from compute_ledger import charts
-
-    maker = cache.sha256_file(Path(charts.__file__))[:12]
-    target = paths.WORK / "cache" / f"vega-bundle-{charts.VEGA_LITE_VERSION}-{maker}.js"
-    if not target.exists():
-        charts.write_vendor_bundle(target.with_suffix(".tmp"))
-        os.replace(target.with_suffix(".tmp"), target)
-    return target
-
-
-def publish_catalogues(layout: paths.ProcessedLayout) -> None:
-    """The key-numbers catalogue and the Frictionless datapackage.json, from what the steps wrote (cheap, always)."""
-    from compute_ledger import citation, database, datapackage, key_numbers
-    from compute_ledger.errors import EvidenceError
-
-    edition = citation.edition()
-    catalogue = key_numbers.write_catalogue(
-        layout.key_numbers_dir, layout.key_numbers_csv, layout.key_numbers_json, edition.version, edition.date
-    )
-    with database.connect_read_only(layout.database) as connection:
-        tiers = dict(connection.execute("SELECT figure_id, source_tier FROM figures_sourced").fetchall())
-    problems = key_numbers.weak_inputs(catalogue, tiers)
-    if problems:
-        raise EvidenceError(problems)
-    datapackage.write_datapackage(layout, edition)
-
-
 def run(options: RunOptions) -> RunResult:
-    """Run every step whose key changed and publish the results; raise on the first failure."""
+    """Run every step that must run and publish the results; raise on the first failure."""
     with cache.run_lock(options.wait_for_lock):
         started = time.perf_counter()
         recover_interrupted_work()
         keys = cache.compute(options.parameters, options.scenario_parameters)
         live = paths.ProcessedLayout(paths.DATA_PROCESSED)
         previous = {} if options.force else cache.read_manifest(live.manifest)
-        if cache.unchanged(keys, previous, live, options.build_book):
-            return _record_unchanged_run(options, keys, previous, live, started)
+        to_run = cache.steps_to_run(keys, previous, live, options.build_book)
+        if not to_run:
+            return _record_unchanged_run(options, previous, live, started)
         staging_root = paths.STAGING
         staging_root.mkdir(parents=True)
         try:
-            return _run_steps(options, keys, live, previous, staging_root, started)
+            return _run_steps(options, keys, live, previous, to_run, staging_root, started)
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
 
 
-def _record_unchanged_run(options, keys, manifest, live, started) -> RunResult:
+def _record_unchanged_run(options, manifest, live, started) -> RunResult:
     """Nothing to run: the manifest proves these exact inputs were validated and built. Record this run in it."""
     log = options.log
-    names = [name for name in keys.steps if options.build_book or name != "book"]
-    for name in names:
-        log(f"· {cache.step_label(name)} (unchanged)")
+    for step in cache.selected_steps(options.build_book):
+        log(f"· {step.label} (unchanged)")
     for step in manifest["steps"]:
         step["cache_hit"] = True
         step["seconds"] = 0.0
@@ -157,157 +128,121 @@ def _record_unchanged_run(options, keys, manifest, live, started) -> RunResult:
     cache.write_manifest(live.manifest, manifest)
     seconds = time.perf_counter() - started
     log(f"✓ nothing changed; data/processed and book/_build/html are up to date ({seconds:.2f} s)")
-    steps = [StepRecord(**step) for step in manifest["steps"]]
-    return RunResult(manifest=manifest, steps=steps)
+    records = [StepRecord(**step) for step in manifest["steps"]]
+    return RunResult(manifest=manifest, steps=records)
 
 
-def _run_steps(options, keys, live, previous, staging_root, started) -> RunResult:
-    # The step libraries load only when a step has to run: papermill now, pandera and DuckDB when data/raw must be
-    # validated and loaded, the book's (pandas, Altair) once a core is free of notebooks (see prepare_book).
-    from compute_ledger import book_build, notebooks
-
-    log = options.log
-    now = _now()
-    steps: list[StepRecord] = []
+def _run_steps(options, keys, live, previous, to_run, staging_root, started) -> RunResult:
+    """Each step of ``to_run`` in the order of ``steps.STEPS``, the parallel ones (the chapters) together."""
     staged = paths.ProcessedLayout(staging_root / "processed")
-
-    def record(name: str, hit: bool, seconds: float) -> StepRecord:
-        before = cache.previous_step(previous, name)
-        computed = before if hit and before else {"computed_seconds": seconds, "computed_at": now}
-        step = StepRecord(name, keys.steps[name], hit, seconds, computed["computed_seconds"], computed["computed_at"])
-        steps.append(step)
-        return step
-
-    def report(step: StepRecord, detail: str = "") -> None:
-        mark, note = ("·", " (unchanged)") if step.cache_hit else ("✓", detail)
-        log(f"{mark} {cache.step_label(step.name)}{note} ({step.seconds:.2f} s)")
-
-    # Step: validate data/raw, only when the database must be rebuilt from it. Otherwise the manifest proves that
-    # these exact bytes were validated (the keys hash them).
-    t0 = time.perf_counter()
-    database_hit = cache.step_reusable(previous, "database", keys.steps["database"], live.database)
-    ledger = None
-    if database_hit and cache.step_reusable(previous, "validate", keys.steps["validate"], None):
-        report(record("validate", True, 0.0))
-    else:
-        from compute_ledger import schema
-
-        ledger = schema.validate()
-        step = record("validate", False, time.perf_counter() - t0)
-        report(step, f": {len(ledger.sources)} sources, {len(ledger.figures)} figures")
-
     if live.base.exists():
         shutil.copytree(live.base, staged.base)
     else:
         staged.base.mkdir(parents=True)
-
-    # Step: database (and its table exports).
-    t0 = time.perf_counter()
-    if not database_hit:
-        from compute_ledger import database
-
-        database.build_database(ledger, staged.database)
-        shutil.rmtree(staged.tables, ignore_errors=True)
-        database.export_tables(staged.database, staged.tables)
-    report(record("database", database_hit, time.perf_counter() - t0))
-
-    # Step: chapter notebooks, each keyed by its notebook, the code, the database and its own parameters.
-    jobs = []
-    for chapter in chapters.CHAPTERS:
-        name = f"notebook:{chapter.name}"
-        output = staged.notebooks / f"{chapter.name}.ipynb"
-        if cache.step_reusable(previous, name, keys.steps[name], output):
-            continue
-        exports = staged.chapter_exports(chapter.name)
-        shutil.rmtree(exports, ignore_errors=True)
-        (staged.key_numbers_dir / f"{chapter.name}.json").unlink(missing_ok=True)
-        # Paths are relative to the notebook's folder, where papermill runs it.
-        jobs.append(
-            notebooks.NotebookJob(
-                name=chapter.name,
-                source=chapter.notebook,
-                output=output,
-                parameters={
-                    **keys.chapter_parameters[chapter.name],
-                    "db_path": os.path.relpath(staged.database, paths.NOTEBOOKS),
-                    "exports_dir": os.path.relpath(exports, paths.NOTEBOOKS),
-                    "key_numbers_path": os.path.relpath(
-                        staged.key_numbers_dir / f"{chapter.name}.json", paths.NOTEBOOKS
-                    ),
-                },
-            )
-        )
-    # The book is rebuilt when its key changed or a step before it ran (the Run page shows their timings).
-    upstream_ran = bool(jobs) or any(not s.cache_hit for s in steps)
-    book_output = cache.step_output(live, "book")
-    rebuild_book = options.build_book and (
-        upstream_ran or not cache.step_reusable(previous, "book", keys.steps["book"], book_output)
-    )
-    staged_html = None
+    selected = cache.selected_steps(options.build_book)
+    records: dict[str, StepRecord] = {}
     with contextlib.ExitStack() as stack:
-        t0 = time.perf_counter()
-        running = stack.enter_context(notebooks.Running(jobs, options.cell_timeout))
-        jupyter_book = None
+        context = steps.Context(
+            options=options,
+            keys=keys,
+            staged=staged,
+            site=staging_root / "html",
+            stack=stack,
+            manifest=functools.partial(_manifest, options, keys, selected, records),
+        )
+        waiting: list[steps.Step] = []  # parallel steps, started together before the next step that is not
+        for position, step in enumerate(selected):
+            if step.name not in to_run:
+                _record(records, step, keys, previous, options.log, hit=True, seconds=0.0)
+            elif step.parallel:
+                waiting.append(step)
+            else:
+                _run_parallel(context, waiting, selected[position:], to_run, records, previous)
+                waiting = []
+                _run_one(context, step, records, previous)
+        _run_parallel(context, waiting, [], to_run, records, previous)
 
-        def prepare_book() -> None:
-            # On the core the notebooks no longer need: start jupyter-book, which loads Sphinx while the last
-            # notebook finishes, and load the book's own libraries (pandas, DuckDB, Altair).
-            nonlocal jupyter_book
-            if rebuild_book:
-                jupyter_book = stack.enter_context(book_build.JupyterBook())
-            from compute_ledger import book  # noqa: F401 (loaded now, imported again below at no cost)
-
-        durations = running.wait(once_a_worker_is_free=prepare_book)
-        from compute_ledger import book
-
-        for chapter in chapters.CHAPTERS:
-            hit = chapter.name not in durations
-            report(record(f"notebook:{chapter.name}", hit, durations.get(chapter.name, 0.0)))
-        if jobs:
-            log(f"  notebooks ran in parallel in {time.perf_counter() - t0:.2f} s")
-        publish_catalogues(staged)
-
-        manifest = {
-            "identity": {
-                "git_commit": keys.git_commit,
-                "code_hash": keys.code,
-                "inputs": keys.inputs,
-                "packages": keys.packages,
-            },
-            "parameters": keys.parameters,
-            "scenarios": keys.scenarios,
-            "parameter_changes": {k: v[1] for k, v in params.differences(options.parameters).items()},
-            "steps": [vars(s) for s in steps],
-        }
-
-        # Step: book.
-        if options.build_book:
-            t0 = time.perf_counter()
-            if rebuild_book:
-                staged_html = book.build_site(
-                    staged,
-                    manifest,
-                    vendor_bundle(),
-                    staging_root / "html",
-                    keys.book_structure,
-                    log,
-                    started=jupyter_book,
-                    from_scratch=options.force,
-                )
-            report(record("book", not rebuild_book, time.perf_counter() - t0))
-            manifest["steps"] = [vars(s) for s in steps]
-
+    manifest = _manifest(options, keys, selected, records)
     manifest["run"] = {
         "finished_at": _now(),
         "seconds": round(time.perf_counter() - started, 3),
-        "cache_hits": [s.name for s in steps if s.cache_hit],
+        "cache_hits": [record.name for record in _in_order(selected, records) if record.cache_hit],
     }
     cache.write_manifest(staged.manifest, manifest)
 
     # Publish: processed first, then the site.
-    _publish([(staged.base, live.base)] + ([(staged_html, paths.BOOK_HTML)] if staged_html is not None else []))
-    log(
-        f"✓ published data/processed{' and book/_build/html' if staged_html is not None else ''} "
-        f"in {time.perf_counter() - started:.2f} s"
+    book_ran = steps.BOOK in to_run and options.build_book
+    _publish([(staged.base, live.base)] + ([(context.site, paths.BOOK_HTML)] if book_ran else []))
+    published = "data/processed and book/_build/html" if book_ran else "data/processed"
+    options.log(f"✓ published {published} in {time.perf_counter() - started:.2f} s")
+    return RunResult(manifest=manifest, steps=_in_order(selected, records))
+
+
+def _clear_outputs(context: steps.Context, step: steps.Step) -> None:
+    """Remove what an earlier run left of the step's outputs in the staging copy, so that it writes them anew."""
+    for path in step.outputs(context.staged, context.site):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _prepare(context: steps.Context, upcoming: list[steps.Step], to_run: set[str]) -> None:
+    """Call the ``prepare`` function of every step still to run that has one (once each)."""
+    for step in upcoming:
+        if step.prepare is not None and step.name in to_run and step.name not in context.prepared:
+            context.prepared.add(step.name)
+            step.prepare(context)
+
+
+def _run_one(context: steps.Context, step: steps.Step, records, previous) -> None:
+    _prepare(context, [step], {step.name})
+    _clear_outputs(context, step)
+    started = time.perf_counter()
+    note = step.run(context, step)
+    _record(records, step, context.keys, previous, context.options.log, False, time.perf_counter() - started, note)
+
+
+def _run_parallel(context: steps.Context, waiting, upcoming, to_run, records, previous) -> None:
+    """Run the waiting parallel steps in worker processes; the first core they leave free prepares the steps after."""
+    if not waiting:
+        return
+    started = time.perf_counter()
+    for step in waiting:
+        _clear_outputs(context, step)
+    jobs = [step.run(context, step) for step in waiting]
+    durations = steps.run_in_parallel(context, jobs, functools.partial(_prepare, context, upcoming, to_run))
+    for step in waiting:
+        _record(records, step, context.keys, previous, context.options.log, False, durations[step.name])
+    context.options.log(f"  notebooks ran in parallel in {time.perf_counter() - started:.2f} s")
+
+
+def _record(records, step: steps.Step, keys, previous, log, hit: bool, seconds: float, note: str = "") -> None:
+    """Record a step's outcome for the manifest (a reused step keeps the time it took when computed), and log it."""
+    before = cache.previous_step(previous, step.name)
+    computed = before if hit and before else {"computed_seconds": seconds, "computed_at": _now()}
+    records[step.name] = StepRecord(
+        step.name, keys.steps[step.name], hit, seconds, computed["computed_seconds"], computed["computed_at"]
     )
-    return RunResult(manifest=manifest, steps=steps)
+    mark, note = ("·", " (unchanged)") if hit else ("✓", note)
+    log(f"{mark} {step.label}{note} ({seconds:.2f} s)")
+
+
+def _in_order(selected: list[steps.Step], records: dict[str, StepRecord]) -> list[StepRecord]:
+    return [records[step.name] for step in selected if step.name in records]
+
+
+def _manifest(options: RunOptions, keys: cache.RunKeys, selected, records: dict[str, StepRecord]) -> dict:
+    """The run's record: what it read (hashes, versions, parameters) and its steps so far, in order."""
+    return {
+        "identity": {
+            "git_commit": keys.git_commit,
+            "code_hash": keys.code,
+            "inputs": keys.inputs,
+            "packages": keys.packages,
+        },
+        "parameters": keys.parameters,
+        "scenarios": keys.scenarios,
+        "parameter_changes": {k: v[1] for k, v in params.differences(options.parameters).items()},
+        "steps": [vars(record) for record in _in_order(selected, records)],
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from compute_ledger import cache, chapters, params, paths
+from compute_ledger import cache, chapters, params, paths, steps
 from tests.conftest import copy_project
 
 
@@ -29,25 +29,28 @@ def test_declared_parameters_are_what_papermill_finds(chapter):
     assert cache.declared_parameters(notebook) == list(papermill.inspect_notebook(str(notebook)))
 
 
-def test_keys_are_the_same_for_the_same_inputs():
-    assert _keys() == _keys()
+def test_every_declared_step_has_a_key_in_run_order():
+    assert list(_keys().steps) == [step.name for step in steps.STEPS]
+    assert [step.chapter.name for step in steps.STEPS if step.chapter] == [c.name for c in chapters.CHAPTERS]
 
 
 def test_a_parameter_changes_the_keys_of_the_chapters_that_declare_it_and_of_the_book():
     before = _keys()
     after = _keys(params.Parameters(gpu_unit_price_usd=25_000.0))
     users = {
-        f"notebook:{c.name}" for c in chapters.CHAPTERS if "gpu_unit_price_usd" in cache.declared_parameters(c.notebook)
+        steps.chapter_step_name(c.name)
+        for c in chapters.CHAPTERS
+        if "gpu_unit_price_usd" in cache.declared_parameters(c.notebook)
     }
-    assert "notebook:money" in users
-    assert _changed(before, after) == users | {"book"}
+    assert steps.chapter_step_name("money") in users
+    assert _changed(before, after) == users | {steps.CATALOGUES, steps.BOOK}
     assert before.book_structure == after.book_structure  # the book is built incrementally
 
 
 def test_scenarios_change_only_the_chapters_that_take_them():
     before = _keys()
     after = _keys(scenarios={"trend": params.Parameters()})
-    assert _changed(before, after) == {"notebook:projections", "book"}
+    assert _changed(before, after) == {steps.chapter_step_name("projections"), steps.CATALOGUES, steps.BOOK}
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def test_a_book_source_change_changes_only_the_book(project_copy):
     intro = project_copy / "book" / "intro.md"
     intro.write_text(intro.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     after = _keys()
-    assert _changed(before, after) == {"book"}
+    assert _changed(before, after) == {steps.BOOK}
     assert before.book_structure != after.book_structure
 
 
@@ -94,38 +97,47 @@ def _manifest_for(keys: cache.RunKeys) -> dict:
 
 
 @pytest.fixture
-def layout(tmp_path, monkeypatch):
-    """A processed folder with every step's output in place, and a built book."""
+def layout(tmp_path):
+    """A processed folder and a site with every step's first output in place (``steps.STEPS`` says which)."""
     processed = paths.ProcessedLayout(tmp_path / "processed")
-    processed.notebooks.mkdir(parents=True)
-    processed.database.write_text("db")
-    for chapter in chapters.CHAPTERS:
-        (processed.notebooks / f"{chapter.name}.ipynb").write_text("{}")
-    html = tmp_path / "html"
-    html.mkdir()
-    (html / "index.html").write_text("<html></html>")
-    monkeypatch.setattr(paths, "BOOK_HTML", html)
-    return processed
+    site = tmp_path / "html"
+    for step in steps.STEPS:
+        for output in step.outputs(processed, site)[:1]:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text("{}")
+    return processed, site
 
 
-def test_nothing_changed_needs_every_key_and_every_output(layout):
+def test_a_step_runs_when_its_key_or_output_changed_and_so_do_the_steps_reading_it(layout, monkeypatch):
+    processed, site = layout
+    monkeypatch.setattr(paths, "BOOK_HTML", site)
     keys = _keys()
     manifest = _manifest_for(keys)
-    assert cache.unchanged(keys, manifest, layout, build_book=True)
-    assert not cache.unchanged(keys, {}, layout, build_book=True)
-    other = json.loads(json.dumps(manifest))
-    other["steps"][-1]["key"] = "0" * 64  # the book's
-    assert not cache.unchanged(keys, other, layout, build_book=True)
-    assert cache.unchanged(keys, other, layout, build_book=False)  # --no-book does not look at the book
-    (layout.notebooks / "money.ipynb").unlink()
-    assert not cache.unchanged(keys, manifest, layout, build_book=True)
+    assert cache.steps_to_run(keys, manifest, processed, build_book=True) == set()
+    assert cache.steps_to_run(keys, {}, processed, build_book=True) == set(keys.steps)
+
+    book_changed = json.loads(json.dumps(manifest))
+    next(s for s in book_changed["steps"] if s["name"] == steps.BOOK)["key"] = "0" * 64
+    assert cache.steps_to_run(keys, book_changed, processed, build_book=True) == {steps.BOOK}
+    assert cache.steps_to_run(keys, book_changed, processed, build_book=False) == set()  # --no-book
+
+    (processed.notebooks / "money.ipynb").unlink()
+    money = steps.chapter_step_name("money")
+    assert cache.steps_to_run(keys, manifest, processed, build_book=True) == {money, steps.CATALOGUES, steps.BOOK}
+    assert cache.steps_to_run(keys, manifest, processed, build_book=False) == {money, steps.CATALOGUES}
+
+    # The database must be rebuilt: validate runs too (its output, the validated tables, is held in memory only),
+    # and so does every step that reads the database.
+    processed.database.unlink()
+    assert cache.steps_to_run(keys, manifest, processed, build_book=True) == set(keys.steps)
 
 
-def test_a_changelog_or_data_dictionary_change_rebuilds_the_book_only(project_copy):
+def test_the_changelog_rebuilds_the_book_and_the_data_dictionary_also_the_catalogues(project_copy):
     before = _keys()
-    for document in ("data/CHANGELOG.md", "data/raw/README.md"):
-        with (project_copy / document).open("a", encoding="utf-8") as handle:
-            handle.write("\n")
-        after = _keys()
-        assert _changed(before, after) == {"book"}, document
-        before = after
+    with (project_copy / "data" / "CHANGELOG.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    after = _keys()
+    assert _changed(before, after) == {steps.BOOK}
+    with (project_copy / "data" / "raw" / "README.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    assert _changed(after, _keys()) == {steps.CATALOGUES, steps.BOOK}  # datapackage.json describes the columns

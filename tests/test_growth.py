@@ -219,7 +219,3 @@ def test_length_mismatch_and_bad_confidence_raise() -> None:
         fit_exponential([2020.0, 2021.0], [1.0, 2.0, 3.0])
     with pytest.raises(GrowthInputError, match="confidence must be between 0 and 1"):
         fit_exponential([2020.0, 2021.0, 2022.0], [1.0, 2.0, 4.0], confidence=90)
-
-
-def test_growth_input_error_is_a_value_error() -> None:
-    assert issubclass(GrowthInputError, ValueError)

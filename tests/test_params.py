@@ -9,8 +9,22 @@ import pytest
 from compute_ledger import params, schema
 
 
-def test_defaults_build():
-    assert params.build() == params.Parameters()
+def test_each_uncertainty_range_holds_its_default_and_lies_within_the_allowed_bounds():
+    """The Monte Carlo draws each uncertain parameter from its range with the default as mode: a default outside
+    its published range would silently widen it, and a range beyond the bounds would draw values the run refuses."""
+    uncertain = [spec for spec in params.specs() if spec.uncertainty is not None]
+    assert uncertain
+    for spec in uncertain:
+        low, high = spec.uncertainty
+        assert low <= spec.default <= high, spec
+        assert spec.minimum is None or spec.minimum <= low, spec
+        assert spec.maximum is None or high <= spec.maximum, spec
+        params.build({spec.name: low})
+        params.build({spec.name: high})
+    ranges = params.uncertainty_ranges(params.build())
+    assert {name: (low, high) for name, (low, _, high) in ranges.items()} == {
+        spec.name: spec.uncertainty for spec in uncertain if spec.name in ranges
+    }
 
 
 def test_unknown_name_suggests_the_closest():

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from compute_ledger import params
 from compute_ledger.projection import (
     PARAMETER_NAMES,
     QUANTITIES,
@@ -315,8 +316,10 @@ def test_other_bad_inputs_are_rejected() -> None:
         tornado(2024, 1.0, 2.0, (1.5, 3.0), PARAMS, {}, 2030, 2031)
 
 
-def test_parameter_names_constant_matches_the_brief() -> None:
-    assert set(PARAMETER_NAMES) == set(PARAMS)
+def test_the_run_parameters_give_the_chain_exactly_its_parameters() -> None:
+    chain = params.Parameters().chain_parameters()
+    assert list(chain) == list(PARAMETER_NAMES)
+    project_largest_cluster(2024, 100_000.0, 2.0, chain, horizon=2026)
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from compute_ledger import chapters
-from tests.conftest import run_pipeline
+from compute_ledger import steps
+from tests.conftest import run_pipeline, snapshot
 from tests.test_pipeline import page_text
 
 pytestmark = pytest.mark.slow
@@ -24,17 +24,20 @@ def test_a_run_with_nothing_changed_reports_each_step_and_loads_no_heavy_library
         "import sys; from compute_ledger import cli; code = cli.main([]); "
         f"print('exit', code, 'loaded', sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
+    before = snapshot(built_copy)
     env = {**os.environ, "PYTHONPATH": str(built_copy)}
     completed = subprocess.run(
         [sys.executable, "-c", code], cwd=built_copy, env=env, capture_output=True, text=True, check=False
     )
     assert "exit 0 loaded []" in completed.stdout, completed.stdout + completed.stderr
-    names = ["validate data/raw", "database", *[f"notebook {c.name}" for c in chapters.CHAPTERS], "book"]
-    for name in names:
-        assert f"· {name} (unchanged)" in completed.stdout
+    for step in steps.STEPS:
+        assert f"· {step.label} (unchanged)" in completed.stdout
     assert "nothing changed" in completed.stdout
     manifest = json.loads((built_copy / "data" / "processed" / "run_manifest.json").read_text())
     assert manifest["run"]["cache_hits"] == [s["name"] for s in manifest["steps"]]
+    assert all(s["cache_hit"] for s in manifest["steps"])
+    after = snapshot(built_copy)
+    assert {p for p in before if before[p] != after.get(p)} == {"data/processed/run_manifest.json"}
 
 
 def test_a_parameter_change_rebuilds_the_pages_that_show_it_and_no_other(built_copy):
@@ -55,7 +58,7 @@ def test_a_parameter_change_rebuilds_the_pages_that_show_it_and_no_other(built_c
     assert "$2.5 billion" in page_text(html / "key_numbers.html")  # money.musk_gpu_spend_usd in the catalogue
     assert "gpu_unit_price_usd 25000.0 30000.0" in page_text(html / "parameters.html")
     manifest = json.loads((built_copy / "data" / "processed" / "run_manifest.json").read_text())
-    money_key = next(s["key"] for s in manifest["steps"] if s["name"] == "notebook:money")
+    money_key = next(s["key"] for s in manifest["steps"] if s["name"] == steps.chapter_step_name("money"))
     assert money_key[:12] in page_text(html / "run.html")
     # Progress while the book builds: in a log (not a terminal), one line per phase.
     assert completed.stdout.count("book: reading sources") == 1

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
 from compute_ledger import paths, schema
 
-pytestmark = pytest.mark.skipif(not paths.SHARED_SEEDS.exists(), reason="../shared/seeds is not beside the project")
+
+@pytest.fixture
+def seeds():
+    """The seed articles' folder, ``../shared/seeds`` beside the project. CI's clone has it beside (CI=true): there a
+    missing folder fails the tests that read the texts; elsewhere (a clone of the repository alone) they skip. The
+    texts are not copied into the repository: they are the articles themselves, quoted briefly in data/raw."""
+    if not paths.SHARED_SEEDS.is_dir():
+        message = f"{paths.SHARED_SEEDS} is missing: the seed articles are not beside the project"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(message + " (CI=true: they must be)")
+        pytest.skip(message)
+    return paths.SHARED_SEEDS
 
 
 def _normalise(text: str) -> str:
@@ -21,17 +33,15 @@ def _seed_figures():
     return ledger.figures.merge(seeds[["source_id", "seed_file"]], on="source_id")
 
 
-def test_each_seed_file_is_a_source():
-    seeds = set(_seed_figures()["seed_file"])
-    on_disk = {p.name for p in paths.SHARED_SEEDS.glob("*.txt")}
-    assert seeds == on_disk
+def test_each_seed_file_is_a_source(seeds):
+    cited = set(_seed_figures()["seed_file"])
+    on_disk = {p.name for p in seeds.glob("*.txt")}
+    assert cited == on_disk
 
 
-def test_seed_quotes_are_verbatim():
+def test_seed_quotes_are_verbatim(seeds):
     figures = _seed_figures()
-    texts = {
-        name: _normalise((paths.SHARED_SEEDS / name).read_text(encoding="utf-8")) for name in set(figures.seed_file)
-    }
+    texts = {name: _normalise((seeds / name).read_text(encoding="utf-8")) for name in set(figures.seed_file)}
     missing = [
         f"{row.figure_id}: {row.quote!r}"
         for row in figures.itertuples()
