@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import tomllib
 
 import yaml
 
-from compute_ledger import paths
+from compute_ledger import inputs, paths, zenodo
 
 
 def _requirements() -> list[str]:
@@ -85,3 +87,43 @@ def test_readme_quick_start_has_the_two_commands_and_ci_runs_the_test_one():
     # ... and, on a second Python, the quick start's run command and the fast tests.
     assert re.search(r"^PYTHON_VERSION=3\.\d+ bash scripts/run\.sh$", ci, flags=re.M)
     assert '-m "not slow"' in ci
+
+
+CFFCONVERT = paths.ROOT / ".venv" / "cffconvert" / "bin" / "cffconvert"  # its own environment (scripts/setup.sh)
+
+
+def _cffconvert(*args: str) -> subprocess.CompletedProcess:
+    assert CFFCONVERT.exists(), "cffconvert is missing: run bash scripts/setup.sh"
+    return subprocess.run([str(CFFCONVERT), *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_citation_file_is_valid_for_cffconvert_and_an_invalid_one_is_not(tmp_path):
+    assert _cffconvert("--validate", "-i", str(paths.CITATION_CFF)).returncode == 0
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text(paths.CITATION_CFF.read_text().replace("type: dataset", "type: data set"), encoding="utf-8")
+    assert _cffconvert("--validate", "-i", str(broken)).returncode != 0
+
+
+def test_the_citation_file_describes_a_dataset_under_cc_by():
+    cff = inputs.read_yaml(paths.CITATION_CFF)
+    assert (cff["type"], cff["license"]) == ("dataset", "CC-BY-4.0")
+    assert "MIT" in cff["message"] and "MIT License" in (paths.ROOT / "LICENSE").read_text()
+    preferred = cff["preferred-citation"]
+    assert (preferred["version"], preferred["title"], preferred["license"]) == (
+        cff["version"],
+        cff["title"],
+        cff["license"],
+    )
+    assert cff["keywords"]
+
+
+def test_zenodo_json_is_in_step_with_the_citation_file():
+    cff = inputs.read_yaml(paths.CITATION_CFF)
+    committed = zenodo.ZENODO_JSON.read_text(encoding="utf-8")
+    assert committed == zenodo.render(cff), "regenerate it: python -m compute_ledger.zenodo"
+    # And with cffconvert's own conversion (an independent implementation), on the fields both write.
+    converted = json.loads(_cffconvert("-f", "zenodo", "-i", str(paths.CITATION_CFF)).stdout)
+    ours = json.loads(committed)
+    for field in ("title", "version", "publication_date", "description", "creators", "keywords"):
+        assert ours[field] == converted[field], field
+    assert ours["license"] == converted["license"]["id"].lower() and ours["upload_type"] == "dataset"
