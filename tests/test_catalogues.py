@@ -113,7 +113,7 @@ def test_datapackage_describes_every_published_table(built_project):
         assert site_copy.read_bytes() == path.read_bytes()
     figures = next(r for r in descriptor["resources"] if r["name"] == "figures")
     types = {f["name"]: f["type"] for f in figures["schema"]["fields"]}
-    assert (types["value"], types["figure_id"], figures["schema"]["primaryKey"]) == ("number", "string", "figure_id")
+    assert (types["value"], types["figure_id"], figures["schema"]["primaryKey"]) == ("number", "string", ["figure_id"])
 
 
 def test_a_key_number_on_a_weak_figure_is_refused():
