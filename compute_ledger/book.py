@@ -73,7 +73,7 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     edition = citation.edition()
     config["html"]["extra_footer"] = (
         f'<p class="cl-edition">{escape.html_text(edition.title)} — edition {edition.version} ({edition.date}). '
-        f"Code: {escape.html_text(edition.licence)} licence; the project's own data: CC BY 4.0; quotes belong to their "
+        f"Code: MIT licence; the project's own data: {escape.html_text(edition.licence)}; quotes belong to their "
         f"authors and are attributed. Cite: {escape.html_text(citation.book_citation())}</p>"
     )
     config["sphinx"]["config"]["extensions"].append("compute_ledger.page_meta")

@@ -1,5 +1,6 @@
 """Altair charts that draw offline, with an anchor, a numbered caption, a source line, a citation and
-downloads (CSV of what is plotted, SVG and PNG with the title and source inside the image).
+downloads (CSV of what is plotted, SVG and PNG with the title and source inside the image, and a footer with the
+edition, the licence and the page's address; their text is set in the DejaVu Sans shipped in ``fonts/``).
 
 The page never loads Vega from a CDN: the chart's script loads ``_vendor/vega-bundle.js`` from the site
 itself, once per page, the first time a chart needs it (pages without charts never load it). The path is
@@ -9,8 +10,10 @@ resolved from Sphinx's ``data-content_root`` attribute, so it works at any page 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import altair as alt
@@ -22,6 +25,12 @@ from compute_ledger import citation, escape
 VEGA_LITE_VERSION = "6.4"  # pinned with altair 6.3 (its SCHEMA_VERSION v6.4.x)
 VENDOR_BUNDLE = "_vendor/vega-bundle.js"
 EXPORTS_URL = "exports"  # where the site serves data/processed/exports
+# The exported images' font, shipped with the package (licence in fonts/LICENSE): the PNGs do not depend on the
+# fonts a machine has.
+FONTS = Path(__file__).parent / "fonts"
+IMAGE_FONT = "DejaVu Sans"
+FOOTER_FONT_SIZE = 10
+FOOTER_LINE_HEIGHT = 14
 
 # Okabe & Ito's colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -177,7 +186,10 @@ def publish(
     stem = exports_dir / chart_id
     data.to_csv(stem.with_suffix(".csv"), index=False, lineterminator="\n")
     stem.with_suffix(".vl.json").write_text(json.dumps(spec, indent=1, sort_keys=True), encoding="utf-8")
+    image_spec["config"] = {**image_spec.get("config", {}), "font": IMAGE_FONT}
+    _register_image_font()
     svg = vl_convert.vegalite_to_svg(image_spec, vl_version=VEGA_LITE_VERSION)
+    svg = with_footer(svg, footer_text(chapter, chart_id))
     stem.with_suffix(".svg").write_text(svg, encoding="utf-8")
     # The PNG rasterised from that SVG: the same bytes as vegalite_to_png gives, without laying the chart out again.
     stem.with_suffix(".png").write_bytes(vl_convert.svg_to_png(svg, scale=2))
@@ -193,6 +205,47 @@ def publish(
         exports=exports,
         chapter=chapter,
         description=description,
+    )
+
+
+@cache
+def _register_image_font() -> None:
+    vl_convert.register_font_directory(str(FONTS))
+
+
+def footer_text(chapter: str, chart_id: str) -> str:
+    """What an exported image says about itself: the edition, the data's licence and the figure's page address."""
+    edition = citation.edition()
+    return (
+        f"{edition.title}, edition {edition.version} ({edition.date}). Licence: {edition.licence}. "
+        f"Page: {citation.page_url(chapter, f'fig-{chart_id}')}"
+    )
+
+
+def with_footer(svg: str, text: str) -> str:
+    """The SVG vl-convert wrote, taller by a footer strip that holds ``text`` (wrapped to the image's width)."""
+    size = re.match(r'(<svg [^>]*?)width="([\d.]+)" height="([\d.]+)" viewBox="0 0 [^"]+"', svg)
+    if size is None:
+        raise ValueError("the exported SVG has no width, height and viewBox to extend")
+    start, width, height = size[1], size[2], float(size[3])
+    lines = textwrap.wrap(text, width=max(40, int(float(width) / (0.62 * FOOTER_FONT_SIZE))), break_on_hyphens=False)
+    strip = FOOTER_LINE_HEIGHT * len(lines) + 8
+    total = f"{height + strip:g}"
+    texts = "".join(
+        f'<text x="5" y="{height + FOOTER_LINE_HEIGHT * (i + 1):g}">{escape.html_text(line)}</text>'
+        for i, line in enumerate(lines)
+    )
+    footer = (
+        f'<g class="cl-footer" font-family="{IMAGE_FONT}" font-size="{FOOTER_FONT_SIZE}" fill="#444">'
+        f'<rect y="{height:g}" width="{width}" height="{strip}" fill="white"/>{texts}</g>'
+    )
+    body = svg[size.end() :]
+    closing = body.rindex("</svg>")
+    return (
+        f'{start}width="{width}" height="{total}" viewBox="0 0 {width} {total}"'
+        + body[:closing]
+        + footer
+        + body[closing:]
     )
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 
+import frictionless
 import pandas as pd
 
-from compute_ledger import paths
+from compute_ledger import paths, schema
 from compute_ledger.citation import Edition
 
 DERIVED_COLUMNS = {
@@ -39,6 +40,8 @@ DERIVED_COLUMNS = {
     "parameter_set": "'defaults', or 'custom-' and a hash of the parameters changed for the run",
     "parameters": "the run's values of the parameters the chapter uses (JSON)",
     "edition": "edition of the book (CITATION.cff)",
+    "key_number_id": "id of the key number (key_numbers.csv)",
+    "role": "input: the number is computed from the figure; checked: the number tests or counts it",
     "edition_date": "release date of the edition",
 }
 
@@ -54,17 +57,13 @@ PUBLISHED = {
     ),
     "disagreements": ("tables/disagreements", "Rows of quantities reported by more than one source."),
     "key_numbers": ("key_numbers", "Every headline number of the book: value, method, inputs, parameter set."),
+    "key_number_figures": (
+        "tables/key_number_figures",
+        "The figures each key number is computed from (role input) or checks (role checked), one row per pair.",
+    ),
 }
 
 _ROW = re.compile(r"^\|\s*(?P<names>`[^|]+)\|\s*(?P<required>[^|]*)\|\s*(?P<meaning>.*)\|\s*$")
-
-
-# Column -> (resource, key) it references, per resource: every figure's source and system are rows of those tables.
-FOREIGN_KEYS = {
-    "figures": {"source_id": ("sources", "source_id"), "system_id": ("systems", "system_id")},
-    "chips": {"source_id": ("sources", "source_id")},
-    "figures_sourced": {"source_id": ("sources", "source_id")},
-}
 
 
 def column_dictionary(readme_text: str | None = None) -> dict[str, str]:
@@ -99,64 +98,150 @@ def _field_type(series: pd.Series) -> str:
     return "string"
 
 
-def table_schema(frame: pd.DataFrame, dictionary: dict[str, str]) -> dict:
-    fields = [
-        {"name": column, "type": _field_type(frame[column]), "description": describe(column, dictionary)}
-        for column in frame.columns
+# Column -> (resource, key) it references, per resource. An empty cell references nothing.
+FOREIGN_KEYS = {
+    "figures": {
+        "source_id": ("sources", "source_id"),
+        "system_id": ("systems", "system_id"),
+        "chip": ("chips", "chip_id"),
+    },
+    "chips": {"source_id": ("sources", "source_id"), "tdp_source_id": ("sources", "source_id")},
+    "figures_sourced": {"figure_id": ("figures", "figure_id"), "source_id": ("sources", "source_id")},
+    "largest_cluster_by_year": {"figure_id": ("figures", "figure_id")},
+    "disagreements": {"figure_id": ("figures", "figure_id")},
+    "key_number_figures": {"key_number_id": ("key_numbers", "id"), "figure_id": ("figures", "figure_id")},
+}
+PRIMARY_KEYS = {"key_number_figures": ("key_number_id", "figure_id", "role")}
+# Cells that name no row of the referenced table: a figure's chip may be a placeholder instead of a chip_id.
+NOT_A_REFERENCE = {"chip": ("", *schema.CHIP_PLACEHOLDERS)}
+
+DATA_LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International (the project's own data)",
+}
+QUOTES_LICENCE_NOTE = (
+    "The curation and the computed columns are CC BY 4.0; the quotes belong to their authors and publishers and are "
+    "reproduced briefly, with attribution, to make each figure checkable."
+)
+# The resources whose rows carry the sources' quotes.
+WITH_QUOTES = ("figures", "figures_sourced", "largest_cluster_by_year", "disagreements")
+
+
+def vocabularies() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Resource -> column -> allowed values, read from the pandera contract of ``data/raw`` (schema.py), so the
+    enum constraints and the validation of the curated files share one definition. The joined tables carry the
+    figures' columns and the source's (``tier`` is published there as ``source_tier``)."""
+
+    def allowed(frame_schema) -> dict[str, tuple[str, ...]]:
+        found = {}
+        for name, column in frame_schema.columns.items():
+            for check in column.checks:
+                if check.name == "vocabulary":
+                    found[name] = tuple(value for value in check.statistics["allowed_values"] if value != "")
+        return found
+
+    figures = allowed(schema.figures_schema(set()))
+    sources = allowed(schema.sources_schema(set()))
+    joined = figures | {"language": sources["language"], "source_tier": sources["tier"]}
+    return {
+        "figures": figures,
+        "sources": sources,
+        "systems": allowed(schema.systems_schema()),
+        "figures_sourced": joined,
+        "largest_cluster_by_year": joined,
+        "disagreements": joined,
+    }
+
+
+def key_number_figures(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """One row per (key number, figure): the figures each number is computed from (``input``) or checks
+    (``checked``), so the package can declare them as foreign keys (a list in one cell cannot be one)."""
+    rows = [
+        (number.id, figure_id, role)
+        for number in catalogue.itertuples()
+        for role, figure_ids in (("input", number.inputs), ("checked", number.checked))
+        for figure_id in figure_ids
     ]
-    schema = {"fields": fields}
-    key = next((k for k in ("figure_id", "chip_id", "system_id", "source_id", "id") if k in frame.columns), None)
-    if key and frame[key].is_unique:
-        schema["primaryKey"] = key
-    return schema
+    frame = pd.DataFrame(rows, columns=["key_number_id", "figure_id", "role"])
+    return frame.drop_duplicates().sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
 
 
-def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> dict:
-    """The descriptor: one CSV resource (and its Parquet twin) per published table, with typed fields."""
+def _field(
+    name: str, series: pd.Series, dictionary: dict[str, str], enum: tuple[str, ...] | None
+) -> frictionless.Field:
+    descriptor = {"name": name, "type": _field_type(series), "description": describe(name, dictionary)}
+    if enum and descriptor["type"] == "string":  # a true/false vocabulary is typed boolean already
+        descriptor["constraints"] = {"enum": list(enum)}
+    if name in NOT_A_REFERENCE:
+        descriptor["missingValues"] = list(NOT_A_REFERENCE[name])
+    return frictionless.Field.from_descriptor(descriptor)
+
+
+def table_schema(name: str, frame: pd.DataFrame, dictionary: dict[str, str], enums: dict) -> frictionless.Schema:
+    table = frictionless.Schema(
+        fields=[_field(column, frame[column], dictionary, enums.get(column)) for column in frame.columns]
+    )
+    key = PRIMARY_KEYS.get(name) or next(
+        ((k,) for k in ("figure_id", "chip_id", "system_id", "source_id", "id") if k in frame.columns), None
+    )
+    if key and not frame.duplicated(list(key)).any():
+        table.primary_key = list(key)
+    table.foreign_keys = [
+        {"fields": [column], "reference": {"resource": target, "fields": [target_key]}}
+        for column, (target, target_key) in FOREIGN_KEYS.get(name, {}).items()
+        if column in frame.columns
+    ]
+    return table
+
+
+def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> frictionless.Package:
+    """The package: one CSV resource (and its Parquet twin) per published table, with typed fields, keys, enum
+    constraints and a licence each, built with frictionless's own classes."""
     dictionary = column_dictionary()
+    enums = vocabularies()
     resources = []
     for name, (stem, description) in PUBLISHED.items():
         csv_path = layout.base / f"{stem}.csv"
         parquet_path = csv_path.with_suffix(".parquet")
         # Parquet keeps the column types; key_numbers has only a CSV.
         frame = pd.read_parquet(parquet_path) if parquet_path.exists() else pd.read_csv(csv_path, keep_default_na=False)
-        resource = {
-            "profile": "tabular-data-resource",
-            "name": name,
-            "path": f"{stem}.csv",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "description": description,
-            "schema": table_schema(frame, dictionary),
-        }
-        references = [(c, t, k) for c, (t, k) in FOREIGN_KEYS.get(name, {}).items() if c in frame.columns]
-        if references:
-            resource["schema"]["foreignKeys"] = [
-                {"fields": column, "reference": {"resource": table, "fields": key}} for column, table, key in references
-            ]
+        licence = DATA_LICENCE | (
+            {"title": f"{DATA_LICENCE['title']}; {QUOTES_LICENCE_NOTE}"} if name in WITH_QUOTES else {}
+        )
+        resource = frictionless.Resource(
+            name=name,
+            profile="tabular-data-resource",
+            path=f"{stem}.csv",
+            format="csv",
+            mediatype="text/csv",
+            encoding="utf-8",
+            description=description,
+            licenses=[licence],
+            schema=table_schema(name, frame, dictionary, enums.get(name, {})),
+        )
         if parquet_path.exists():
-            resource["alternates"] = [f"{stem}.parquet"]
+            resource.custom["alternates"] = [f"{stem}.parquet"]
         resources.append(resource)
-    return {
-        "profile": "tabular-data-package",
-        "name": "compute-ledger",
-        "title": edition.title,
-        "version": edition.version,
-        "created": f"{edition.date}T00:00:00Z",  # the spec wants a datetime: the edition's day
-        "description": "Curated, sourced figures on the AI compute build-out (accelerators, power, money) and the "
-        "numbers the Compute Ledger book computes from them.",
-        "licenses": [
-            {
-                "name": "CC-BY-4.0",
-                "title": "Creative Commons Attribution 4.0 (the project's own data; quotes belong to their authors)",
-                "path": "https://creativecommons.org/licenses/by/4.0/",
-            }
-        ],
-        "resources": resources,
-    }
+    package = frictionless.Package(
+        name="compute-ledger",
+        profile="tabular-data-package",
+        title=edition.title,
+        version=edition.version,
+        created=f"{edition.date}T00:00:00Z",  # the spec wants a datetime: the edition's day
+        description=f"Edition {edition.version} ({edition.date}). Curated, sourced figures on the AI compute "
+        "build-out (accelerators, power, money) and the numbers the Compute Ledger book computes from them.",
+        licenses=[DATA_LICENCE],
+        resources=resources,
+    )
+    if edition.url:
+        package.homepage = edition.url
+    return package
 
 
 def write_datapackage(layout: paths.ProcessedLayout, edition: Edition) -> None:
-    descriptor = datapackage(layout, edition)
+    """The key-number -> figure links the foreign keys need (from key_numbers.json), then datapackage.json."""
+    catalogue = pd.DataFrame(json.loads(layout.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
+    key_number_figures(catalogue).to_csv(layout.tables / "key_number_figures.csv", index=False, lineterminator="\n")
+    descriptor = datapackage(layout, edition).to_descriptor()
     layout.datapackage.write_text(json.dumps(descriptor, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -85,6 +85,10 @@ def make_reproducible(executed: Path, published: Path) -> None:
         record["input_path"] = _display(Path(record["input_path"]))
     if "output_path" in record:
         record["output_path"] = _display(published)
+    if "parameters" in record:  # the record of what was injected, like the cell below: the published paths
+        record["parameters"] = record["parameters"] | {
+            key: value for key, value in _published_values(published).items() if key in record["parameters"]
+        }
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         for key in TIMING_KEYS:
@@ -99,20 +103,25 @@ def _published_paths(source: str, published: Path) -> str:
     """The injected parameters with the paths the run used (its staging folder, gone once it publishes) replaced by
     the published ones, relative to the project root: from there, ``papermill data/processed/notebooks/<name>.ipynb
     out.ipynb`` re-runs the chapter as published."""
-    layout = paths.ProcessedLayout(published.parent.parent)
-    name = published.stem
-    published_values = {
-        "db_path": layout.database,
-        "exports_dir": layout.chapter_exports(name),
-        "key_numbers_path": layout.key_numbers_dir / f"{name}.json",
-    }
+    published_values = _published_values(published)
     lines = []
     for line in source.splitlines():
         key = line.split("=", 1)[0].strip()
         if key in published_values:
-            line = f"{key} = {_display(published_values[key])!r}"
+            line = f"{key} = {published_values[key]!r}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _published_values(published: Path) -> dict[str, str]:
+    """The path parameters of the notebook published at ``published``, relative to the project root."""
+    layout = paths.ProcessedLayout(published.parent.parent)
+    name = published.stem
+    return {
+        "db_path": _display(layout.database),
+        "exports_dir": _display(layout.chapter_exports(name)),
+        "key_numbers_path": _display(layout.key_numbers_dir / f"{name}.json"),
+    }
 
 
 def _timed_out_cell(notebook: Path, message: str) -> str:

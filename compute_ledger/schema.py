@@ -235,10 +235,9 @@ def _optional_text(name: str) -> pa.Column:
 
 def _vocabulary(name: str, allowed: tuple[str, ...], optional: bool = False) -> pa.Column:
     accepted = (*allowed, "") if optional else allowed
+    # A built-in isin check keeps its allowed values readable (datapackage.json's enum constraints come from here).
     return pa.Column(
-        str,
-        pa.Check(lambda s: s.isin(accepted), error=f"is not one of: {', '.join(allowed)}", name="vocabulary"),
-        name=name,
+        str, pa.Check.isin(accepted, error=f"is not one of: {', '.join(allowed)}", name="vocabulary"), name=name
     )
 
 

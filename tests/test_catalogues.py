@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from compute_ledger import datapackage, key_numbers, params, schema
+from compute_ledger import citation, datapackage, key_numbers, params, schema
 
 
 def test_parameter_set_is_defaults_or_a_hash_of_the_changes():
@@ -113,7 +113,7 @@ def test_datapackage_describes_every_published_table(built_project):
         assert site_copy.read_bytes() == path.read_bytes()
     figures = next(r for r in descriptor["resources"] if r["name"] == "figures")
     types = {f["name"]: f["type"] for f in figures["schema"]["fields"]}
-    assert (types["value"], types["figure_id"], figures["schema"]["primaryKey"]) == ("number", "string", "figure_id")
+    assert (types["value"], types["figure_id"], figures["schema"]["primaryKey"]) == ("number", "string", ["figure_id"])
 
 
 def test_a_key_number_on_a_weak_figure_is_refused():
@@ -146,14 +146,81 @@ def test_the_published_catalogue_rests_on_no_weak_figure(built_project):
     assert {tiers[figure_id] for figure_id in used} <= {"primary", "record", "secondary"}
 
 
-@pytest.mark.slow
-def test_the_datapackage_is_valid_for_frictionless_with_its_keys(built_project):
+def test_enum_constraints_are_the_schema_vocabularies():
+    vocabularies = datapackage.vocabularies()
+    assert vocabularies["figures"]["status"] == schema.STATUSES
+    assert vocabularies["figures"]["metric"] == schema.METRICS
+    assert vocabularies["systems"]["scope"] == schema.SYSTEM_SCOPES  # not the figures' scopes
+    assert vocabularies["figures_sourced"]["source_tier"] == schema.TIERS
+    assert vocabularies["figures"]["power_measure"] == schema.POWER_MEASURES  # optional: no "" in the enum
+
+
+def test_key_number_links_name_every_input_and_checked_figure_once():
+    catalogue = pd.DataFrame(
+        {"id": ["b.y", "a.x"], "inputs": [["f2", "f1", "f1"], ["f1"]], "checked": [["f3"], []]}, dtype=object
+    )
+    links = datapackage.key_number_figures(catalogue)
+    assert links.to_dict(orient="split")["data"] == [
+        ["a.x", "f1", "input"],
+        ["b.y", "f1", "input"],
+        ["b.y", "f2", "input"],
+        ["b.y", "f3", "checked"],
+    ]
+
+
+def _validate(descriptor_path):
     from frictionless import Package
 
+    return Package(str(descriptor_path)).validate()
+
+
+@pytest.mark.slow
+def test_the_datapackage_is_valid_for_frictionless_with_its_keys(built_project):
     descriptor_path = built_project / "data" / "processed" / "datapackage.json"
-    report = Package(str(descriptor_path)).validate()
+    report = _validate(descriptor_path)
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:10]
-    figures = next(r for r in json.loads(descriptor_path.read_text())["resources"] if r["name"] == "figures")
-    assert {"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}} in figures["schema"][
-        "foreignKeys"
-    ]
+    descriptor = json.loads(descriptor_path.read_text())
+    assert (descriptor["profile"], descriptor["version"]) == ("tabular-data-package", citation.edition().version)
+    assert descriptor["created"].endswith("T00:00:00Z")
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    assert all(r["profile"] == "tabular-data-resource" and r["licenses"] for r in resources.values())
+    references = {
+        (name, fk["fields"][0], fk["reference"]["resource"])
+        for name, r in resources.items()
+        for fk in r["schema"].get("foreignKeys", [])
+    }
+    expected = {
+        ("figures", "source_id", "sources"),
+        ("figures", "chip", "chips"),
+        ("figures", "system_id", "systems"),
+        ("key_number_figures", "figure_id", "figures"),
+        ("key_number_figures", "key_number_id", "key_numbers"),
+    }
+    assert expected <= references
+    assert all(r["schema"].get("primaryKey") for r in resources.values())
+    status = next(f for f in resources["figures"]["schema"]["fields"] if f["name"] == "status")
+    assert status["constraints"]["enum"] == list(schema.STATUSES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("table", "column", "value", "error"),
+    [
+        ("tables/figures.csv", "chip", "no-such-chip", "foreign-key"),
+        ("tables/figures.csv", "source_id", "no-such-source", "foreign-key"),
+        ("tables/key_number_figures.csv", "figure_id", "no-such-figure", "foreign-key"),
+        ("tables/figures.csv", "status", "rumoured", "constraint-error"),
+    ],
+)
+def test_frictionless_refuses_a_broken_key_or_vocabulary(built_project, tmp_path, table, column, value, error):
+    """The keys and constraints are checked, not only declared: one bad cell in a copy makes the package invalid."""
+    import shutil
+
+    processed = tmp_path / "processed"
+    shutil.copytree(built_project / "data" / "processed", processed)
+    frame = pd.read_csv(processed / table, dtype=str, keep_default_na=False)
+    frame.loc[0, column] = value
+    frame.to_csv(processed / table, index=False, lineterminator="\n")
+    report = _validate(processed / "datapackage.json")
+    assert not report.valid
+    assert {e[0] for e in report.flatten(["type"])} == {error}

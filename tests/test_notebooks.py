@@ -4,7 +4,10 @@ most ten cells, no definitions, loops or comprehensions, and no figure, chart or
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -127,3 +130,29 @@ def test_no_prose_line_is_lost_as_a_comment(chapter):
         if cell.cell_type == "markdown":
             lost = [line for line in cell.source.splitlines() if line.lstrip().startswith("%")]
             assert not lost, f"{chapter.name}: this line would be dropped as a MyST comment: {lost[0][:80]}"
+
+
+@pytest.mark.slow
+def test_papermill_re_runs_a_published_chapter_from_the_project_root_as_published(built_copy):
+    """The command a reader types, ``papermill data/processed/notebooks/growth.ipynb out.ipynb`` from the project
+    root, with no parameters: the published paths are relative to the root, and the re-run gives the same cell
+    outputs, the same key numbers and byte-identical chart exports."""
+    processed = built_copy / "data" / "processed"
+    published = nbformat.read(processed / "notebooks" / "growth.ipynb", as_version=4)
+    assert "staging" not in str(published.metadata["papermill"]["parameters"])
+    outputs = [*(processed / "exports" / "growth").rglob("*"), processed / "key_numbers" / "growth.json"]
+    before = {path: path.read_bytes() for path in outputs if path.is_file()}
+    assert any(path.suffix == ".svg" for path in before)
+    completed = subprocess.run(
+        [sys.executable, "-m", "papermill", "data/processed/notebooks/growth.ipynb", "out.ipynb", "--no-progress-bar"],
+        cwd=built_copy,
+        env={**os.environ, "PYTHONPATH": str(built_copy)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    rerun = nbformat.read(built_copy / "out.ipynb", as_version=4)
+    assert [c.get("outputs") for c in rerun.cells] == [c.get("outputs") for c in published.cells]
+    assert {path: path.read_bytes() for path in before} == before
