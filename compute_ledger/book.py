@@ -18,6 +18,7 @@ from compute_ledger import (
     chapters,
     charts,
     citation,
+    claims,
     datapackage,
     escape,
     inputs,
@@ -58,10 +59,13 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     with duckdb.connect(str(processed.database), read_only=True) as connection:
         folder.write_text("sources.md", sources_page(connection))
         folder.write_text("data.md", data_page(connection))
+        figures_cited = connection.execute("SELECT figure_id, subject FROM figures ORDER BY figure_id").df()
     # The published catalogue, exactly as data/processed holds it (the run wrote it after the notebooks).
     catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
     folder.write_text("key_numbers.md", key_numbers_page(catalogue))
     folder.write_text("changelog.md", inputs.read_text(paths.DATA_CHANGELOG))
+    for suffix, text in citation_files(citables(figures_cited, catalogue)).items():
+        folder.write_text(f"_extra/{CITATIONS}{suffix}", text)
     folder.write_text("parameters.md", parameters_page(manifest))
     folder.write_text("run.md", run_page(manifest))
     folder.copy_tree(processed.exports, f"_extra/{charts.EXPORTS_URL}")
@@ -77,6 +81,8 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
         f"authors and are attributed. Cite: {escape.html_text(citation.book_citation())}</p>"
     )
     config["sphinx"]["config"]["extensions"].append("compute_ledger.page_meta")
+    if citation.site_url():  # Sphinx then writes each page's canonical link
+        config["sphinx"]["config"]["html_baseurl"] = citation.site_url() + "/"
     folder.write(
         "_extra/favicon.ico", favicon_ico((paths.BOOK / "_static" / "favicon.svg").read_text(encoding="utf-8"))
     )
@@ -97,6 +103,40 @@ def favicon_ico(svg: str) -> bytes:
     header = struct.pack("<HHH", 0, 1, 1)
     entry = struct.pack("<BBBBHHII", 32, 32, 0, 0, 1, 32, len(png), 6 + 16)
     return header + entry + png
+
+
+CITATIONS = "data/citations/compute-ledger"  # + .bib, .json (CSL-JSON), .ris: every item the book generator knows
+DATASET = citation.Citable("dataset", "dataset", "The curated ledger: figures, sources and computed tables", "data")
+
+
+def citables(figures: pd.DataFrame, catalogue: pd.DataFrame) -> list[citation.Citable]:
+    """Everything citable that the pages written here show: the dataset, every key number, every claim of the
+    claims ledger and every curated figure (the charts carry their own citation in their chapter)."""
+    items = [DATASET]
+    items += [
+        citation.Citable(
+            key_numbers.anchor(i), "key number", f"Key number {i}: {d}", "key_numbers", key_numbers.anchor(i)
+        )
+        for i, d in zip(catalogue["id"], catalogue["description"], strict=True)
+    ]
+    items += [claims.citable(c.claim_id, c.says) for c in claims.CLAIMS]
+    items += [
+        citation.Citable(f"figure-{i}", "figure", f"Ledger figure {i}: {subject}", "sources", f"figure-{i}")
+        for i, subject in zip(figures["figure_id"], figures["subject"], strict=True)
+    ]
+    return items
+
+
+def citation_files(items: list[citation.Citable]) -> dict[str, str]:
+    """The citations of ``items`` as downloads: BibTeX, CSL-JSON and RIS, by file suffix."""
+    return {".bib": citation.bibtex(items), ".json": citation.csl_json_text(items), ".ris": citation.ris(items)}
+
+
+def _citation_downloads() -> str:
+    return " · ".join(
+        f'<a class="cl-download" href="{CITATIONS}{suffix}">{label}</a>'
+        for label, suffix in (("BibTeX", ".bib"), ("CSL-JSON", ".json"), ("RIS", ".ris"))
+    )
 
 
 def copy_for_book(executed: Path) -> str:
@@ -132,6 +172,14 @@ def _figure_link(figure_id: str) -> str:
     return f'<a href="sources.html#figure-{escape.html_text(figure_id)}"><code>{escape.html_text(figure_id)}</code></a>'
 
 
+def _archive_link(url: str, read_at: str | None) -> str:
+    """The link to an archived copy of a source page, shown beside every link to the page."""
+    snapshot = bool(read_at) and citation.is_archive_snapshot(read_at)
+    return escape.link(
+        citation.archive_url(url, read_at or ""), "archived copy" if snapshot else "archived copies", "cl-archive"
+    )
+
+
 def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
     """The Sources appendix: every source of the registry with the figures it backs and their quotes."""
     sources = connection.execute("SELECT * FROM sources ORDER BY publisher, source_id").df()
@@ -142,7 +190,10 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
         f"The registry holds {len(sources)} sources behind {len(figures)} figures. Each source has a stable anchor "
         "(`sources.html#source-<id>`), and each figure one too (`sources.html#figure-<id>`). A figure shows the exact "
         "quote that states it, in the source's language, with an English rendering where that differs. "
-        "Status and confidence are the curators' reading; see the data dictionary in `data/raw/README.md`.",
+        "Status and confidence are the curators' reading; see the data dictionary in `data/raw/README.md`. "
+        "Each figure's link opens its source at the quote (a text fragment: the browser scrolls to the words and "
+        "highlights them), with an archived copy beside it. Cite a figure by its key `computeledger-figure-<id>` "
+        f"in these files: {_citation_downloads()}.",
         "",
     ]
     backed_by: dict[str, list] = {}  # source id -> its figures, in one pass (a filter per source took ~1 s)
@@ -161,9 +212,7 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
             + escape.md_text(source.language)
             + (f" · seed file {escape.md_text(source.seed_file)}" if source.seed_file else ""),
             "",
-            escape.link(source.url, source.url)
-            + " · "
-            + escape.link(citation.archive_url(source.url, str(source.accessed)), "archived copy", "cl-archive"),
+            escape.link(source.url, source.url) + " · " + _archive_link(source.url, source.read_at),
             "",
             f"Terms: {escape.md_text(source.licence)}. Source id: `{source.source_id}`.",
             "",
@@ -182,7 +231,9 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
                 "",
                 f"> {escape.md_text(figure.quote)}",
                 "",
-                escape.link(citation.quote_url(source.url, figure.quote), "Open the source at this quote", "cl-quote"),
+                escape.link(citation.quote_url(source.url, figure.quote), "Open the source at this quote", "cl-quote")
+                + " · "
+                + _archive_link(source.url, source.read_at),
                 "",
             ]
             if figure.quote_en != figure.quote:
@@ -194,7 +245,6 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
 
 def key_numbers_page(catalogue) -> str:
     """The Key numbers page: every headline number with its anchor, method, inputs and a citation."""
-    e = citation.edition()
     catalogue = catalogue.sort_values("id", kind="stable")
     lines = [
         "# Key numbers",
@@ -203,7 +253,8 @@ def key_numbers_page(catalogue) -> str:
         "has a stable id (`chapter.name`) and an anchor on this page, so an article can cite one number. The same "
         "catalogue is published as "
         '<a href="data/key_numbers.csv">key_numbers.csv</a> and <a href="data/key_numbers.json">key_numbers.json</a>, '
-        "with the parameters of the run. A number computed with other parameters carries another `parameter_set`.",
+        "with the parameters of the run. A number computed with other parameters carries another `parameter_set`. "
+        f"Each number's box has its citation; all of them at once: {_citation_downloads()}.",
         "",
     ]
     for chapter in chapters.CHAPTERS:
@@ -220,15 +271,14 @@ def key_numbers_page(catalogue) -> str:
                 f"<code>{escape.html_text(k)}</code> = {escape.html_text(report.cell(v))}"
                 for k, v in row.parameters.items()
             )
-            cite = (
-                f"{e.authors} ({e.date[:4]}). {e.title}, edition {e.version} ({e.date}), key number {row.id}. "
-                f"{citation.page_url('key_numbers', anchor)}"
+            cite = citation.Citable(
+                anchor, "key number", f"Key number {row.id}: {row.description}", "key_numbers", anchor
             )
             details = (
                 f"<p><em>From:</em> {from_figures}</p>"
                 + (f"<p><em>Checks:</em> {checked}</p>" if checked else "")
                 + f"<p><em>Parameters</em> (<code>{escape.html_text(row.parameter_set)}</code>): "
-                f"{used or 'none used'}</p><p><em>Cite:</em> {escape.html_text(cite)}</p>"
+                f"{used or 'none used'}</p>{citation.cite_details(cite)}"
             )
             body.append(
                 f'<tr id="{anchor}"><td><a class="cl-anchor" href="#{anchor}">'
@@ -267,7 +317,9 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
             escape.html_text(f.status),
             escape.html_text(f.confidence),
             escape.html_text(f.quote),
-            escape.link(f.url, f.publisher),
+            escape.link(citation.quote_url(f.url, f.quote), f.publisher, "cl-quote")
+            + " · "
+            + _archive_link(f.url, f.read_at),
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f'<th scope="col"><button type="button">{c}</button></th>' for c in DATA_COLUMNS)
@@ -289,6 +341,14 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         ("Largest cluster per year", [("CSV", "tables/largest_cluster_by_year.csv")]),
         ("Key numbers", [("CSV", "key_numbers.csv"), ("JSON", "key_numbers.json")]),
         (
+            "Citations of the dataset, every key number, claim and figure",
+            [
+                ("BibTeX", f"{CITATIONS.removeprefix('data/')}.bib"),
+                ("CSL-JSON", f"{CITATIONS.removeprefix('data/')}.json"),
+                ("RIS", f"{CITATIONS.removeprefix('data/')}.ris"),
+            ],
+        ),
+        (
             "Data package (Frictionless: every table above, field types and descriptions)",
             [("JSON", "datapackage.json")],
         ),
@@ -307,6 +367,8 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         for label, links in downloads
     ]
     lines += [
+        "",
+        citation.cite_details(DATASET),
         "",
         "Licence: the project's own data is CC BY 4.0; quotes belong to their authors and are attributed. See the "
         "[data changelog](changelog.md) for what changed between editions.",

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 from IPython.display import HTML
 
-from compute_ledger import escape, params, report
+from compute_ledger import citation, escape, params, report
 
 AT_LEAST = "at least"
 ABOUT = "about"
@@ -527,6 +527,11 @@ def ratio_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(one, points)
 
 
+def citable(claim_id: str, says: str) -> citation.Citable:
+    """A claim as a citable item: its row of the claims table in the Claims chapter."""
+    return citation.Citable(f"claim-{claim_id}", "claim", f"Claim {claim_id}: {says}", "claims", f"claim-{claim_id}")
+
+
 def html_table(table: pd.DataFrame) -> HTML:
     """The claims as readers see them: one row each, with an anchor (``claim-<id>``) to cite it."""
     rows = []
@@ -544,7 +549,8 @@ def html_table(table: pd.DataFrame) -> HTML:
             f"<strong>{escape.html_text(row.says)}</strong></a><br>seed {row.seed}: “{quote}”</td>"
             f"<td>{escape.html_text(row.compared)}<br><code>{escape.html_text(row.arithmetic) or '—'}</code></td>"
             f'<td><span class="cl-verdict {verdict_class}">{escape.html_text(row.verdict)}</span><br>'
-            f"{escape.html_text(row.caveat)}<br><small>Figures: {figures}</small></td></tr>"
+            f"{escape.html_text(row.caveat)}<br><small>Figures: {figures}</small>"
+            f"{citation.cite_details(citable(row.claim_id, row.says))}</td></tr>"
         )
     return HTML(
         '<div class="cl-table-wrap" id="tbl-claims"><table class="cl-table cl-claims">'

@@ -45,6 +45,7 @@ def first_chart_image(doctree: nodes.Node) -> str:
 def tags(pagename: str, doctree: nodes.Node) -> str:
     """The page's meta tags as HTML."""
     edition = citation.edition()
+    image = first_chart_image(doctree)
     title = page_title(doctree) or edition.title
     text = description(doctree) or f"{edition.title}, edition {edition.version}: {title}."
     pairs = [
@@ -53,15 +54,17 @@ def tags(pagename: str, doctree: nodes.Node) -> str:
         ("property", "og:description", text),
         ("property", "og:type", "article"),
         ("property", "og:site_name", edition.title),
-        ("name", "twitter:card", "summary_large_image" if first_chart_image(doctree) else "summary"),
+        ("name", "twitter:card", "summary_large_image" if image else "summary"),
         ("name", "twitter:title", f"{title} — {edition.title}"),
         ("name", "twitter:description", text),
     ]
-    if edition.url:
+    if citation.site_url():
         pairs.append(("property", "og:url", citation.page_url(pagename)))
-        image = first_chart_image(doctree)
-        if image:
-            pairs += [("property", "og:image", f"{edition.url}/{image}"), ("name", "twitter:image", image)]
+    if image:
+        pairs += [
+            ("property", "og:image", citation.site_file_url(image)),
+            ("name", "twitter:image", citation.site_file_url(image)),
+        ]
     return "\n".join(
         f'<meta {kind}="{escape.html_text(key)}" content="{escape.html_text(value)}" />' for kind, key, value in pairs
     )
