@@ -172,14 +172,6 @@ def _figure_link(figure_id: str) -> str:
     return f'<a href="sources.html#figure-{escape.html_text(figure_id)}"><code>{escape.html_text(figure_id)}</code></a>'
 
 
-def _archive_link(url: str, read_at: str | None) -> str:
-    """The link to an archived copy of a source page, shown beside every link to the page."""
-    snapshot = bool(read_at) and citation.is_archive_snapshot(read_at)
-    return escape.link(
-        citation.archive_url(url, read_at or ""), "archived copy" if snapshot else "archived copies", "cl-archive"
-    )
-
-
 def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
     """The Sources appendix: every source of the registry with the figures it backs and their quotes."""
     sources = connection.execute("SELECT * FROM sources ORDER BY publisher, source_id").df()
@@ -194,6 +186,20 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
         "Each figure's link opens its source at the quote (a text fragment: the browser scrolls to the words and "
         "highlights them), with an archived copy beside it. Cite a figure by its key `computeledger-figure-<id>` "
         f"in these files: {_citation_downloads()}.",
+        "",
+    ]
+    url_of = dict(zip(sources["source_id"], sources["url"], strict=True))
+    at_quote = sum(":~:text=" in citation.quote_url(url_of[f.source_id], f.quote) for f in figures.itertuples())
+    snapshots = sum(bool(r) and citation.is_archive_snapshot(r) for r in sources["read_at"] if isinstance(r, str))
+    lines += [
+        f"{at_quote} of the {len(figures)} figures link to their source at the quote"
+        + (
+            "; the others are in PDF files, which open at their first page (no page number is recorded). "
+            if at_quote < len(figures)
+            else ". "
+        )
+        + "Every source has a link to the web archive: "
+        f"to the snapshot the curators read for {snapshots} of them, to the archive's list of copies for the others.",
         "",
     ]
     backed_by: dict[str, list] = {}  # source id -> its figures, in one pass (a filter per source took ~1 s)
@@ -212,7 +218,7 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
             + escape.md_text(source.language)
             + (f" · seed file {escape.md_text(source.seed_file)}" if source.seed_file else ""),
             "",
-            escape.link(source.url, source.url) + " · " + _archive_link(source.url, source.read_at),
+            escape.link(source.url, source.url) + " · " + report.archive_link(source.url, source.read_at),
             "",
             f"Terms: {escape.md_text(source.licence)}. Source id: `{source.source_id}`.",
             "",
@@ -231,9 +237,7 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
                 "",
                 f"> {escape.md_text(figure.quote)}",
                 "",
-                escape.link(citation.quote_url(source.url, figure.quote), "Open the source at this quote", "cl-quote")
-                + " · "
-                + _archive_link(source.url, source.read_at),
+                report.source_links("Open the source at this quote", source.url, figure.quote, source.read_at),
                 "",
             ]
             if figure.quote_en != figure.quote:
@@ -317,9 +321,7 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
             escape.html_text(f.status),
             escape.html_text(f.confidence),
             escape.html_text(f.quote),
-            escape.link(citation.quote_url(f.url, f.quote), f.publisher, "cl-quote")
-            + " · "
-            + _archive_link(f.url, f.read_at),
+            report.source_links(f.publisher, f.url, f.quote, f.read_at),
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f'<th scope="col"><button type="button">{c}</button></th>' for c in DATA_COLUMNS)
