@@ -5,6 +5,7 @@ Book 1, warnings as errors)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from compute_ledger import (
     params,
     paths,
     report,
+    schema,
+    units,
 )
 
 
@@ -59,6 +62,7 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     with duckdb.connect(str(processed.database), read_only=True) as connection:
         folder.write_text("sources.md", sources_page(connection))
         folder.write_text("data.md", data_page(connection))
+        folder.write_text("about.md", about_page(connection))
         figures_cited = connection.execute("SELECT figure_id, subject FROM figures ORDER BY figure_id").df()
     # The published catalogue, exactly as data/processed holds it (the run wrote it after the notebooks).
     catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
@@ -79,6 +83,8 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
         f'<p class="cl-edition">{escape.html_text(edition.title)} — edition {edition.version} ({edition.date}). '
         f"Code: {escape.html_text(edition.licence)} licence; the project's own data: CC BY 4.0; quotes belong to their "
         f"authors and are attributed. Cite: {escape.html_text(citation.book_citation())}</p>"
+        '<p class="cl-about-link"><a href="about.html">About this book: who keeps it, how to reach them, how to '
+        "report an error, licences</a></p>"
     )
     config["sphinx"]["config"]["extensions"].append("compute_ledger.page_meta")
     if citation.site_url():  # Sphinx then writes each page's canonical link
@@ -162,6 +168,7 @@ def toc_text() -> str:
                 "chapters": [{"file": "key_numbers"}, {"file": "data"}, {"file": "changelog"}],
             },
             {"caption": "Appendices", "chapters": [{"file": "sources"}, {"file": "parameters"}, {"file": "run"}]},
+            {"caption": "About", "chapters": [{"file": "about"}]},
         ],
     }
     return yaml.safe_dump(toc, sort_keys=False)
@@ -388,6 +395,155 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         "|---|---|",
     ]
     lines += [f"| `{name}` | {escape.md_text(meaning)} |" for name, meaning in dictionary.items()]
+    return "\n".join(lines) + "\n"
+
+
+_VALUE_MEANING = re.compile(r"`([^`]+)` \(((?:[^()]|\([^()]*\))*)\)")
+
+
+def vocabulary(values: tuple[str, ...], meaning: str) -> list[tuple[str, str]]:
+    """Each value of a vocabulary of ``schema.py`` with what the data dictionary (``data/raw/README.md``) says of it
+    ("`primary` (the producer's own page …)"); '' for a value it does not explain."""
+    said = dict(_VALUE_MEANING.findall(meaning))
+    return [(value, " ".join(said.get(value, "").replace("`", "").split())) for value in values]
+
+
+def _definition_list(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"- **{escape.md_text(value)}**" + (f": {escape.md_text(text)}" if text else "") for value, text in pairs]
+
+
+def _contact(content: dict) -> list[str]:
+    """Ways to reach the maintainers that CITATION.cff states (authors' or ``contact`` e-mail and website)."""
+    ways = []
+    for person in [*content.get("contact", []), *content.get("authors", [])]:
+        for key in ("email", "website"):
+            if person.get(key):
+                ways.append(str(person[key]))
+    return list(dict.fromkeys(ways))
+
+
+def about_page(connection: duckdb.DuckDBPyConnection) -> str:
+    """The About page: who maintains the book and how to reach them, how a figure enters the ledger, the unit
+    conventions, the corrections policy and the licences, from CITATION.cff, schema.py, the data dictionary, the
+    unit module and the data."""
+    e = citation.edition()
+    cff = inputs.read_yaml(paths.CITATION_CFF)
+    dictionary = datapackage.column_dictionary()
+    contact = _contact(cff)
+    counts = connection.execute(
+        """SELECT
+            (SELECT count(*) FROM figures),
+            (SELECT count(*) FROM sources),
+            (SELECT count(DISTINCT quantity_id) FROM disagreements),
+            (SELECT count(*) FROM disagreements),
+            (SELECT count(*) FROM figures_sourced WHERE source_tier = 'weak'),
+            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%'),
+            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%' AND price_year IS NOT NULL
+                AND price_year <> ref_year)"""
+    ).fetchone()
+    figures, sources, groups, grouped, weak, dollars, other_year = counts
+    measures = dict(
+        connection.execute(
+            "SELECT power_measure, count(*) FROM figures WHERE metric = 'data_centre_power' GROUP BY 1"
+        ).fetchall()
+    )
+    pue = next(spec for spec in params.specs() if spec.name == "pue")
+    it_power = next(spec for spec in params.specs() if spec.name == "accelerator_it_power_w")
+    # The conventions as units.py states them: the bullets of its docstring.
+    bullets = next(block for block in units.__doc__.split("\n\n") if block.lstrip().startswith("- "))
+    unit_rules = [
+        " ".join(rule.replace("``", "").replace("UNKNOWN_WINDOW_YEARS", str(units.UNKNOWN_WINDOW_YEARS)).split())
+        for rule in bullets.strip().removeprefix("- ").split("\n- ")
+    ]
+    lines = [
+        "# About this book",
+        "",
+        f"{escape.md_text(e.title)}. This is edition {e.version} ({e.date}). Every figure in it is curated with its "
+        "source and the exact quote that states it, and every number is computed from those figures by a tested "
+        "package. This page says who keeps the book, how a figure gets in, what the units mean, how to report an "
+        "error and what you may reuse.",
+        "",
+        "## Who maintains it",
+        "",
+        f"The book is maintained by {escape.md_text(e.authors)}, the authors `CITATION.cff` names.",
+        "",
+    ]
+    if contact:
+        lines += ["Reach them at: " + ", ".join(escape.md_text(way) for way in contact) + ".", ""]
+    else:
+        lines += [
+            "This edition states no e-mail address or web site for them: neither `CITATION.cff` nor the README "
+            "gives one. Write to them where you got the book's sources, on the project's repository and its issue "
+            "tracker.",
+            "",
+        ]
+    lines += [
+        "## How a figure enters the ledger",
+        "",
+        f"The ledger holds {figures} figures on {sources} sources. Each source is registered once, with its "
+        "publisher, its date, the date it was read and a tier:",
+        "",
+        *_definition_list(vocabulary(schema.TIERS, dictionary["tier"])),
+        "",
+        f"Figures on weak sources ({weak} of them) stay in the ledger, to be seen, but never enter a series, a fit, "
+        "a key number or a projection base.",
+        "",
+        f"Each figure carries the quote: {escape.md_text(dictionary['quote'].replace('`', ''))}. It also carries an "
+        "English rendering, which is the same text when the source is in English. The quote is what makes a figure "
+        "checkable: the Sources page links each one to its page, at the quote.",
+        "",
+        "Each figure has a status, which says what kind of number it is:",
+        "",
+        *_definition_list(vocabulary(schema.STATUSES, dictionary["status"])),
+        "",
+        "It also has a confidence, the curators' reading of how far the number can be trusted:",
+        "",
+        *_definition_list(vocabulary(schema.CONFIDENCES, dictionary["confidence"])),
+        "",
+        f"Sources disagree. Where they give different numbers for one quantity, every row is kept. {groups} "
+        f"quantities have more than one row ({grouped} rows in all). One row of each is marked as the one the "
+        "analysis uses, and its note says why. The Data page publishes them as `disagreements.csv`. The rules are "
+        "checked by `compute_ledger/schema.py` each time the book is built, and the data dictionary is on the "
+        "[Data page](data.md).",
+        "",
+        "## Units",
+        "",
+        "Each figure is stored in a canonical unit, so that figures compare. The original wording stays in the quote.",
+        "",
+        *[f"- {escape.md_text(rule)}" for rule in unit_rules],
+        f"- Power keeps what it measures ({escape.md_text(dictionary['power_measure'].replace('`', ''))}). Of the "
+        "data-centre power figures in the ledger, "
+        + ", ".join(f"{measures.get(m, 0)} are `{m}`" for m in schema.POWER_MEASURES)
+        + ". The projections and the claims turn accelerators into IT power at `accelerator_it_power_w` "
+        f"({escape.md_text(it_power.description.rstrip('.'))}; default {it_power.default:g} W), and IT power into "
+        f"facility power × `pue` ({escape.md_text(pue.description.rstrip('.'))}; default {pue.default:g}). Powers "
+        "of different measures are shown apart, labelled with their measure.",
+        f"- Dollars are as the source states them: {escape.md_text(dictionary['price_year'].replace('`', ''))}. Of "
+        f"the {dollars} dollar figures, {dollars - other_year} are nominal, in dollars of their own year, and "
+        f"{other_year} state another price year (in `price_year` and `unit_detail`). The book does not convert "
+        "dollars between years.",
+        "",
+        "## Corrections",
+        "",
+        "If you find an error (a number that is not what the quote says, a quote that is not on the page, a wrong "
+        "date or unit, a better source), report it to the maintainers, as above. Name the figure's id (on the "
+        "Sources page, `sources.html#figure-<id>`), say what is wrong, and give the page that shows it.",
+        "",
+        "A correction is made in `data/raw`, and the next edition is built from it. A figure's id is never reused "
+        "or renamed: a corrected figure keeps its id, and a withdrawn figure is listed with the reason. Every "
+        "correction, with the edition it enters, is listed in the [data changelog](changelog.md).",
+        "",
+        "## Licences",
+        "",
+        f"- Code: {escape.md_text(e.licence)} licence.",
+        "- The project's own data (the curation, the computed tables, the charts): CC BY 4.0.",
+        "- Quotes belong to their authors and publishers. They are reproduced briefly, with attribution, to make "
+        "each figure checkable. Each source's terms are on the Sources page.",
+        "",
+        f"To cite the book: {escape.md_text(citation.book_citation())} Each chart, key number, claim and figure has "
+        "its own citation, and the [Data page](data.md) offers them all as BibTeX, CSL-JSON and RIS.",
+        "",
+    ]
     return "\n".join(lines) + "\n"
 
 
