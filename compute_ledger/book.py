@@ -458,10 +458,10 @@ def about_page(connection: duckdb.DuckDBPyConnection) -> str:
     lines = [
         "# About this book",
         "",
-        f"{escape.md_text(e.title)}. This is edition {e.version} ({e.date}). Every figure in it is curated with its "
-        "source and the exact quote that states it, and every number is computed from those figures by a tested "
-        "package. This page says who keeps the book, how a figure gets in, what the units mean, how to report an "
-        "error and what you may reuse.",
+        "How this book is made and kept: who maintains it and how to reach them, how a figure gets into the "
+        "ledger, what the units mean, how to report an error, and what you may reuse. This is edition "
+        f"{e.version} ({e.date}). Every figure in it is curated with its source and the exact quote that states it, "
+        "and every number is computed from those figures by a tested package.",
         "",
         "## Who maintains it",
         "",
