@@ -64,9 +64,15 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
         folder.write_text("data.md", data_page(connection))
         folder.write_text("about.md", about_page(connection))
         figures_cited = connection.execute("SELECT figure_id, subject FROM figures ORDER BY figure_id").df()
+        figure_sources = {
+            row[0]: row[1:]
+            for row in connection.execute(
+                "SELECT figure_id, publisher, url, quote, read_at FROM figures_sourced ORDER BY figure_id"
+            ).fetchall()
+        }
     # The published catalogue, exactly as data/processed holds it (the run wrote it after the notebooks).
     catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
-    folder.write_text("key_numbers.md", key_numbers_page(catalogue))
+    folder.write_text("key_numbers.md", key_numbers_page(catalogue, figure_sources))
     folder.write_text("changelog.md", inputs.read_text(paths.DATA_CHANGELOG))
     for suffix, text in citation_files(citables(figures_cited, catalogue)).items():
         folder.write_text(f"_extra/{CITATIONS}{suffix}", text)
@@ -254,8 +260,16 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
     return "\n".join(lines) + "\n"
 
 
-def key_numbers_page(catalogue) -> str:
-    """The Key numbers page: every headline number with its anchor, method, inputs and a citation."""
+def _figure_with_source(figure_id: str, figure_sources: dict[str, tuple]) -> str:
+    """A figure's id, linked to its entry on the Sources page, then its source opened at the quote and an archived
+    copy (``figure_sources``: figure id -> publisher, url, quote, read_at)."""
+    publisher, url, quote, read_at = figure_sources[figure_id]
+    return f"{_figure_link(figure_id)} ({report.source_links(publisher, url, quote, read_at)})"
+
+
+def key_numbers_page(catalogue, figure_sources: dict[str, tuple]) -> str:
+    """The Key numbers page: every headline number with its anchor, method, inputs (each with its source, opened at
+    the quote) and a citation."""
     catalogue = catalogue.sort_values("id", kind="stable")
     lines = [
         "# Key numbers",
@@ -276,8 +290,8 @@ def key_numbers_page(catalogue) -> str:
         for row in rows.itertuples():
             anchor = key_numbers.anchor(row.id)
             value = report.quantity(row.value, row.unit)
-            from_figures = ", ".join(_figure_link(i) for i in row.inputs) or "none"
-            checked = ", ".join(_figure_link(i) for i in row.checked)
+            from_figures = ", ".join(_figure_with_source(i, figure_sources) for i in row.inputs) or "none"
+            checked = ", ".join(_figure_with_source(i, figure_sources) for i in row.checked)
             used = ", ".join(
                 f"<code>{escape.html_text(k)}</code> = {escape.html_text(report.cell(v))}"
                 for k, v in row.parameters.items()

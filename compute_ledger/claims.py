@@ -446,6 +446,9 @@ def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameter
             "figure_id": claim.figure_id,
             "quote": seed_row["quote"],
             "quote_en": seed_row["quote_en"],
+            "publisher": seed_row["publisher"],
+            "url": seed_row["url"],
+            "read_at": seed_row["read_at"],
             "test": claim.test,
         }
         if claim.evidence is None:
@@ -546,7 +549,8 @@ def html_table(table: pd.DataFrame) -> HTML:
         verdict_class = "cl-verdict-" + row.verdict_group.replace(" ", "-")
         rows.append(
             f'<tr id="claim-{row.claim_id}"><td><a class="cl-anchor" href="#claim-{row.claim_id}">'
-            f"<strong>{escape.html_text(row.says)}</strong></a><br>seed {row.seed}: “{quote}”</td>"
+            f"<strong>{escape.html_text(row.says)}</strong></a><br>seed {row.seed}: “{quote}”<br>"
+            f"<small>{report.source_links(row.publisher, row.url, row.quote, row.read_at)}</small></td>"
             f"<td>{escape.html_text(row.compared)}<br><code>{escape.html_text(row.arithmetic) or '—'}</code></td>"
             f'<td><span class="cl-verdict {verdict_class}">{escape.html_text(row.verdict)}</span><br>'
             f"{escape.html_text(row.caveat)}<br><small>Figures: {figures}</small>"

@@ -92,3 +92,27 @@ def test_the_site_links_each_figure_at_its_verbatim_quote(built_project):
         for f in translated:
             english = citation.quote_url(sources.at[f.source_id, "url"], f.quote_en)
             assert english == citation.quote_url(sources.at[f.source_id, "url"], f.quote) or english not in links
+
+
+@pytest.mark.slow
+def test_every_source_link_of_the_site_opens_at_a_quote_with_an_archived_copy_beside_it(built_project):
+    """On every page (chapters' source tables, claims, key numbers' inputs, Data, Sources), each link to a source
+    is one of the ledger's quote links, and an archived-copy link stands beside each."""
+    import html
+    import re
+
+    root = built_project / "book" / "_build" / "html"
+    figures = pd.read_csv(paths.FIGURES_CSV, dtype=str, keep_default_na=False)
+    sources = pd.read_csv(paths.SOURCES_CSV, dtype=str, keep_default_na=False).set_index("source_id")
+    expected = {citation.quote_url(sources.at[f.source_id, "url"], f.quote) for f in figures.itertuples()}
+    counts = {}
+    for page in sorted(root.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        quotes = [html.unescape(u) for u in re.findall(r'class="cl-quote" href="([^"]+)"', text)]
+        archives = len(re.findall(r'class="cl-archive" href="https://', text))
+        assert set(quotes) <= expected, (page.name, sorted(set(quotes) - expected)[:3])
+        beside_sources = len(sources) if page.name == "sources.html" else 0
+        assert archives == len(quotes) + beside_sources, page.name
+        counts[page.name] = len(quotes)
+    assert counts["key_numbers.html"] > 100 and counts["claims.html"] >= 13 and counts["data.html"] == len(figures)
+    assert counts["money.html"] > 0 and counts["power.html"] > 0 and counts["gpu_counts.html"] > 0
