@@ -5,6 +5,7 @@ Book 1, warnings as errors)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from compute_ledger import (
     chapters,
     charts,
     citation,
+    claims,
     datapackage,
     escape,
     inputs,
@@ -25,6 +27,8 @@ from compute_ledger import (
     params,
     paths,
     report,
+    schema,
+    units,
 )
 
 
@@ -58,10 +62,20 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     with duckdb.connect(str(processed.database), read_only=True) as connection:
         folder.write_text("sources.md", sources_page(connection))
         folder.write_text("data.md", data_page(connection))
+        folder.write_text("about.md", about_page(connection))
+        figures_cited = connection.execute("SELECT figure_id, subject FROM figures ORDER BY figure_id").df()
+        figure_sources = {
+            row[0]: row[1:]
+            for row in connection.execute(
+                "SELECT figure_id, publisher, url, quote, read_at FROM figures_sourced ORDER BY figure_id"
+            ).fetchall()
+        }
     # The published catalogue, exactly as data/processed holds it (the run wrote it after the notebooks).
     catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
-    folder.write_text("key_numbers.md", key_numbers_page(catalogue))
+    folder.write_text("key_numbers.md", key_numbers_page(catalogue, figure_sources))
     folder.write_text("changelog.md", inputs.read_text(paths.DATA_CHANGELOG))
+    for suffix, text in citation_files(citables(figures_cited, catalogue)).items():
+        folder.write_text(f"_extra/{CITATIONS}{suffix}", text)
     folder.write_text("parameters.md", parameters_page(manifest))
     folder.write_text("run.md", run_page(manifest))
     folder.copy_tree(processed.exports, f"_extra/{charts.EXPORTS_URL}")
@@ -75,8 +89,12 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
         f'<p class="cl-edition">{escape.html_text(edition.title)} — edition {edition.version} ({edition.date}). '
         f"Code: MIT licence; the project's own data: {escape.html_text(edition.licence)}; quotes belong to their "
         f"authors and are attributed. Cite: {escape.html_text(citation.book_citation())}</p>"
+        '<p class="cl-about-link"><a href="about.html">About this book: who keeps it, how to reach them, how to '
+        "report an error, licences</a></p>"
     )
     config["sphinx"]["config"]["extensions"].append("compute_ledger.page_meta")
+    if citation.site_url():  # Sphinx then writes each page's canonical link
+        config["sphinx"]["config"]["html_baseurl"] = citation.site_url() + "/"
     folder.write(
         "_extra/favicon.ico", favicon_ico((paths.BOOK / "_static" / "favicon.svg").read_text(encoding="utf-8"))
     )
@@ -97,6 +115,40 @@ def favicon_ico(svg: str) -> bytes:
     header = struct.pack("<HHH", 0, 1, 1)
     entry = struct.pack("<BBBBHHII", 32, 32, 0, 0, 1, 32, len(png), 6 + 16)
     return header + entry + png
+
+
+CITATIONS = "data/citations/compute-ledger"  # + .bib, .json (CSL-JSON), .ris: every item the book generator knows
+DATASET = citation.Citable("dataset", "dataset", "The curated ledger: figures, sources and computed tables", "data")
+
+
+def citables(figures: pd.DataFrame, catalogue: pd.DataFrame) -> list[citation.Citable]:
+    """Everything citable that the pages written here show: the dataset, every key number, every claim of the
+    claims ledger and every curated figure (the charts carry their own citation in their chapter)."""
+    items = [DATASET]
+    items += [
+        citation.Citable(
+            key_numbers.anchor(i), "key number", f"Key number {i}: {d}", "key_numbers", key_numbers.anchor(i)
+        )
+        for i, d in zip(catalogue["id"], catalogue["description"], strict=True)
+    ]
+    items += [claims.citable(c.claim_id, c.says) for c in claims.CLAIMS]
+    items += [
+        citation.Citable(f"figure-{i}", "figure", f"Ledger figure {i}: {subject}", "sources", f"figure-{i}")
+        for i, subject in zip(figures["figure_id"], figures["subject"], strict=True)
+    ]
+    return items
+
+
+def citation_files(items: list[citation.Citable]) -> dict[str, str]:
+    """The citations of ``items`` as downloads: BibTeX, CSL-JSON and RIS, by file suffix."""
+    return {".bib": citation.bibtex(items), ".json": citation.csl_json_text(items), ".ris": citation.ris(items)}
+
+
+def _citation_downloads() -> str:
+    return " · ".join(
+        f'<a class="cl-download" href="{CITATIONS}{suffix}">{label}</a>'
+        for label, suffix in (("BibTeX", ".bib"), ("CSL-JSON", ".json"), ("RIS", ".ris"))
+    )
 
 
 def copy_for_book(executed: Path) -> str:
@@ -122,6 +174,7 @@ def toc_text() -> str:
                 "chapters": [{"file": "key_numbers"}, {"file": "data"}, {"file": "changelog"}],
             },
             {"caption": "Appendices", "chapters": [{"file": "sources"}, {"file": "parameters"}, {"file": "run"}]},
+            {"caption": "About", "chapters": [{"file": "about"}]},
         ],
     }
     return yaml.safe_dump(toc, sort_keys=False)
@@ -142,7 +195,24 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
         f"The registry holds {len(sources)} sources behind {len(figures)} figures. Each source has a stable anchor "
         "(`sources.html#source-<id>`), and each figure one too (`sources.html#figure-<id>`). A figure shows the exact "
         "quote that states it, in the source's language, with an English rendering where that differs. "
-        "Status and confidence are the curators' reading; see the data dictionary in `data/raw/README.md`.",
+        "Status and confidence are the curators' reading; see the data dictionary in `data/raw/README.md`. "
+        "Each figure's link opens its source at the quote (a text fragment: the browser scrolls to the words and "
+        "highlights them), with an archived copy beside it. Cite a figure by its key `computeledger-figure-<id>` "
+        f"in these files: {_citation_downloads()}.",
+        "",
+    ]
+    url_of = dict(zip(sources["source_id"], sources["url"], strict=True))
+    at_quote = sum(":~:text=" in citation.quote_url(url_of[f.source_id], f.quote) for f in figures.itertuples())
+    snapshots = sum(bool(r) and citation.is_archive_snapshot(r) for r in sources["read_at"] if isinstance(r, str))
+    lines += [
+        f"{at_quote} of the {len(figures)} figures link to their source at the quote"
+        + (
+            "; the others are in PDF files, which open at their first page (no page number is recorded). "
+            if at_quote < len(figures)
+            else ". "
+        )
+        + "Every source has a link to the web archive: "
+        f"to the snapshot the curators read for {snapshots} of them, to the archive's list of copies for the others.",
         "",
     ]
     backed_by: dict[str, list] = {}  # source id -> its figures, in one pass (a filter per source took ~1 s)
@@ -161,9 +231,7 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
             + escape.md_text(source.language)
             + (f" · seed file {escape.md_text(source.seed_file)}" if source.seed_file else ""),
             "",
-            escape.link(source.url, source.url)
-            + " · "
-            + escape.link(citation.archive_url(source.url, str(source.accessed)), "archived copy", "cl-archive"),
+            escape.link(source.url, source.url) + " · " + report.archive_link(source.url, source.read_at),
             "",
             f"Terms: {escape.md_text(source.licence)}. Source id: `{source.source_id}`.",
             "",
@@ -182,7 +250,7 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
                 "",
                 f"> {escape.md_text(figure.quote)}",
                 "",
-                escape.link(citation.quote_url(source.url, figure.quote), "Open the source at this quote", "cl-quote"),
+                report.source_links("Open the source at this quote", source.url, figure.quote, source.read_at),
                 "",
             ]
             if figure.quote_en != figure.quote:
@@ -192,9 +260,16 @@ def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
     return "\n".join(lines) + "\n"
 
 
-def key_numbers_page(catalogue) -> str:
-    """The Key numbers page: every headline number with its anchor, method, inputs and a citation."""
-    e = citation.edition()
+def _figure_with_source(figure_id: str, figure_sources: dict[str, tuple]) -> str:
+    """A figure's id, linked to its entry on the Sources page, then its source opened at the quote and an archived
+    copy (``figure_sources``: figure id -> publisher, url, quote, read_at)."""
+    publisher, url, quote, read_at = figure_sources[figure_id]
+    return f"{_figure_link(figure_id)} ({report.source_links(publisher, url, quote, read_at)})"
+
+
+def key_numbers_page(catalogue, figure_sources: dict[str, tuple]) -> str:
+    """The Key numbers page: every headline number with its anchor, method, inputs (each with its source, opened at
+    the quote) and a citation."""
     catalogue = catalogue.sort_values("id", kind="stable")
     lines = [
         "# Key numbers",
@@ -203,7 +278,8 @@ def key_numbers_page(catalogue) -> str:
         "has a stable id (`chapter.name`) and an anchor on this page, so an article can cite one number. The same "
         "catalogue is published as "
         '<a href="data/key_numbers.csv">key_numbers.csv</a> and <a href="data/key_numbers.json">key_numbers.json</a>, '
-        "with the parameters of the run. A number computed with other parameters carries another `parameter_set`.",
+        "with the parameters of the run. A number computed with other parameters carries another `parameter_set`. "
+        f"Each number's box has its citation; all of them at once: {_citation_downloads()}.",
         "",
     ]
     for chapter in chapters.CHAPTERS:
@@ -214,21 +290,20 @@ def key_numbers_page(catalogue) -> str:
         for row in rows.itertuples():
             anchor = key_numbers.anchor(row.id)
             value = report.quantity(row.value, row.unit)
-            from_figures = ", ".join(_figure_link(i) for i in row.inputs) or "none"
-            checked = ", ".join(_figure_link(i) for i in row.checked)
+            from_figures = ", ".join(_figure_with_source(i, figure_sources) for i in row.inputs) or "none"
+            checked = ", ".join(_figure_with_source(i, figure_sources) for i in row.checked)
             used = ", ".join(
                 f"<code>{escape.html_text(k)}</code> = {escape.html_text(report.cell(v))}"
                 for k, v in row.parameters.items()
             )
-            cite = (
-                f"{e.authors} ({e.date[:4]}). {e.title}, edition {e.version} ({e.date}), key number {row.id}. "
-                f"{citation.page_url('key_numbers', anchor)}"
+            cite = citation.Citable(
+                anchor, "key number", f"Key number {row.id}: {row.description}", "key_numbers", anchor
             )
             details = (
                 f"<p><em>From:</em> {from_figures}</p>"
                 + (f"<p><em>Checks:</em> {checked}</p>" if checked else "")
                 + f"<p><em>Parameters</em> (<code>{escape.html_text(row.parameter_set)}</code>): "
-                f"{used or 'none used'}</p><p><em>Cite:</em> {escape.html_text(cite)}</p>"
+                f"{used or 'none used'}</p>{citation.cite_details(cite)}"
             )
             body.append(
                 f'<tr id="{anchor}"><td><a class="cl-anchor" href="#{anchor}">'
@@ -267,7 +342,7 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
             escape.html_text(f.status),
             escape.html_text(f.confidence),
             escape.html_text(f.quote),
-            escape.link(f.url, f.publisher),
+            report.source_links(f.publisher, f.url, f.quote, f.read_at),
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f'<th scope="col"><button type="button">{c}</button></th>' for c in DATA_COLUMNS)
@@ -289,6 +364,14 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         ("Largest cluster per year", [("CSV", "tables/largest_cluster_by_year.csv")]),
         ("Key numbers", [("CSV", "key_numbers.csv"), ("JSON", "key_numbers.json")]),
         (
+            "Citations of the dataset, every key number, claim and figure",
+            [
+                ("BibTeX", f"{CITATIONS.removeprefix('data/')}.bib"),
+                ("CSL-JSON", f"{CITATIONS.removeprefix('data/')}.json"),
+                ("RIS", f"{CITATIONS.removeprefix('data/')}.ris"),
+            ],
+        ),
+        (
             "Data package (Frictionless: every table above, field types and descriptions)",
             [("JSON", "datapackage.json")],
         ),
@@ -308,6 +391,8 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
     ]
     lines += [
         "",
+        citation.cite_details(DATASET),
+        "",
         "Licence: the project's own data is CC BY 4.0; quotes belong to their authors and are attributed. See the "
         "[data changelog](changelog.md) for what changed between editions.",
         "",
@@ -324,6 +409,155 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         "|---|---|",
     ]
     lines += [f"| `{name}` | {escape.md_text(meaning)} |" for name, meaning in dictionary.items()]
+    return "\n".join(lines) + "\n"
+
+
+_VALUE_MEANING = re.compile(r"`([^`]+)` \(((?:[^()]|\([^()]*\))*)\)")
+
+
+def vocabulary(values: tuple[str, ...], meaning: str) -> list[tuple[str, str]]:
+    """Each value of a vocabulary of ``schema.py`` with what the data dictionary (``data/raw/README.md``) says of it
+    ("`primary` (the producer's own page …)"); '' for a value it does not explain."""
+    said = dict(_VALUE_MEANING.findall(meaning))
+    return [(value, " ".join(said.get(value, "").replace("`", "").split())) for value in values]
+
+
+def _definition_list(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"- **{escape.md_text(value)}**" + (f": {escape.md_text(text)}" if text else "") for value, text in pairs]
+
+
+def _contact(content: dict) -> list[str]:
+    """Ways to reach the maintainers that CITATION.cff states (authors' or ``contact`` e-mail and website)."""
+    ways = []
+    for person in [*content.get("contact", []), *content.get("authors", [])]:
+        for key in ("email", "website"):
+            if person.get(key):
+                ways.append(str(person[key]))
+    return list(dict.fromkeys(ways))
+
+
+def about_page(connection: duckdb.DuckDBPyConnection) -> str:
+    """The About page: who maintains the book and how to reach them, how a figure enters the ledger, the unit
+    conventions, the corrections policy and the licences, from CITATION.cff, schema.py, the data dictionary, the
+    unit module and the data."""
+    e = citation.edition()
+    cff = inputs.read_yaml(paths.CITATION_CFF)
+    dictionary = datapackage.column_dictionary()
+    contact = _contact(cff)
+    counts = connection.execute(
+        """SELECT
+            (SELECT count(*) FROM figures),
+            (SELECT count(*) FROM sources),
+            (SELECT count(DISTINCT quantity_id) FROM disagreements),
+            (SELECT count(*) FROM disagreements),
+            (SELECT count(*) FROM figures_sourced WHERE source_tier = 'weak'),
+            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%'),
+            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%' AND price_year IS NOT NULL
+                AND price_year <> ref_year)"""
+    ).fetchone()
+    figures, sources, groups, grouped, weak, dollars, other_year = counts
+    measures = dict(
+        connection.execute(
+            "SELECT power_measure, count(*) FROM figures WHERE metric = 'data_centre_power' GROUP BY 1"
+        ).fetchall()
+    )
+    pue = next(spec for spec in params.specs() if spec.name == "pue")
+    it_power = next(spec for spec in params.specs() if spec.name == "accelerator_it_power_w")
+    # The conventions as units.py states them: the bullets of its docstring.
+    bullets = next(block for block in units.__doc__.split("\n\n") if block.lstrip().startswith("- "))
+    unit_rules = [
+        " ".join(rule.replace("``", "").replace("UNKNOWN_WINDOW_YEARS", str(units.UNKNOWN_WINDOW_YEARS)).split())
+        for rule in bullets.strip().removeprefix("- ").split("\n- ")
+    ]
+    lines = [
+        "# About this book",
+        "",
+        "How this book is made and kept: who maintains it and how to reach them, how a figure gets into the "
+        "ledger, what the units mean, how to report an error, and what you may reuse. This is edition "
+        f"{e.version} ({e.date}). Every figure in it is curated with its source and the exact quote that states it, "
+        "and every number is computed from those figures by a tested package.",
+        "",
+        "## Who maintains it",
+        "",
+        f"The book is maintained by {escape.md_text(e.authors)}, the authors `CITATION.cff` names.",
+        "",
+    ]
+    if contact:
+        lines += ["Reach them at: " + ", ".join(escape.md_text(way) for way in contact) + ".", ""]
+    else:
+        lines += [
+            "This edition states no e-mail address or web site for them: neither `CITATION.cff` nor the README "
+            "gives one. Write to them where you got the book's sources, on the project's repository and its issue "
+            "tracker.",
+            "",
+        ]
+    lines += [
+        "## How a figure enters the ledger",
+        "",
+        f"The ledger holds {figures} figures on {sources} sources. Each source is registered once, with its "
+        "publisher, its date, the date it was read and a tier:",
+        "",
+        *_definition_list(vocabulary(schema.TIERS, dictionary["tier"])),
+        "",
+        f"Figures on weak sources ({weak} of them) stay in the ledger, to be seen, but never enter a series, a fit, "
+        "a key number or a projection base.",
+        "",
+        f"Each figure carries the quote: {escape.md_text(dictionary['quote'].replace('`', ''))}. It also carries an "
+        "English rendering, which is the same text when the source is in English. The quote is what makes a figure "
+        "checkable: the Sources page links each one to its page, at the quote.",
+        "",
+        "Each figure has a status, which says what kind of number it is:",
+        "",
+        *_definition_list(vocabulary(schema.STATUSES, dictionary["status"])),
+        "",
+        "It also has a confidence, the curators' reading of how far the number can be trusted:",
+        "",
+        *_definition_list(vocabulary(schema.CONFIDENCES, dictionary["confidence"])),
+        "",
+        f"Sources disagree. Where they give different numbers for one quantity, every row is kept. {groups} "
+        f"quantities have more than one row ({grouped} rows in all). One row of each is marked as the one the "
+        "analysis uses, and its note says why. The Data page publishes them as `disagreements.csv`. The rules are "
+        "checked by `compute_ledger/schema.py` each time the book is built, and the data dictionary is on the "
+        "[Data page](data.md).",
+        "",
+        "## Units",
+        "",
+        "Each figure is stored in a canonical unit, so that figures compare. The original wording stays in the quote.",
+        "",
+        *[f"- {escape.md_text(rule)}" for rule in unit_rules],
+        f"- Power keeps what it measures ({escape.md_text(dictionary['power_measure'].replace('`', ''))}). Of the "
+        "data-centre power figures in the ledger, "
+        + ", ".join(f"{measures.get(m, 0)} are `{m}`" for m in schema.POWER_MEASURES)
+        + ". The projections and the claims turn accelerators into IT power at `accelerator_it_power_w` "
+        f"({escape.md_text(it_power.description.rstrip('.'))}; default {it_power.default:g} W), and IT power into "
+        f"facility power × `pue` ({escape.md_text(pue.description.rstrip('.'))}; default {pue.default:g}). Powers "
+        "of different measures are shown apart, labelled with their measure.",
+        f"- Dollars are as the source states them: {escape.md_text(dictionary['price_year'].replace('`', ''))}. Of "
+        f"the {dollars} dollar figures, {dollars - other_year} are nominal, in dollars of their own year, and "
+        f"{other_year} state another price year (in `price_year` and `unit_detail`). The book does not convert "
+        "dollars between years.",
+        "",
+        "## Corrections",
+        "",
+        "If you find an error (a number that is not what the quote says, a quote that is not on the page, a wrong "
+        "date or unit, a better source), report it to the maintainers, as above. Name the figure's id (on the "
+        "Sources page, `sources.html#figure-<id>`), say what is wrong, and give the page that shows it.",
+        "",
+        "A correction is made in `data/raw`, and the next edition is built from it. A figure's id is never reused "
+        "or renamed: a corrected figure keeps its id, and a withdrawn figure is listed with the reason. Every "
+        "correction, with the edition it enters, is listed in the [data changelog](changelog.md).",
+        "",
+        "## Licences",
+        "",
+        f"- Code: {escape.md_text(e.licence)} licence.",
+        "- The project's own data (the curation, the computed tables, the charts): CC BY 4.0.",
+        "- Quotes belong to their authors and publishers. They are reproduced briefly, with attribution, to make "
+        "each figure checkable. Each source's terms are on the Sources page.",
+        "",
+        f"To cite the book: {escape.md_text(citation.book_citation())} Each chart, key number, claim and figure has "
+        "its own citation, and the [Data page](data.md) offers them all as BibTeX, CSL-JSON and RIS.",
+        "",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -121,8 +121,7 @@ class PublishedChart:
     def _repr_html_(self) -> str:
         div_id = f"chart-{self.chart_id}"
         anchor = f"fig-{self.chart_id}"
-        cite_text = citation.figure_citation(self.chapter, anchor, f"Figure {self.number}: {self.title}")
-        bibtex = citation.figure_bibtex(self.chapter, anchor, self.chart_id, f"Figure {self.number}: {self.title}")
+        cite = citation.Citable(anchor, "chart", f"Figure {self.number}: {self.title}", self.chapter, anchor)
         links = " · ".join(
             f'<a class="cl-download" href="{escape.html_text(url)}" download>{label}</a>'
             for label, url in self.exports.items()
@@ -139,8 +138,7 @@ class PublishedChart:
             f"<strong>{escape.html_text(self.title)}.</strong> {escape.html_text(self.caption)} "
             f'<span class="cl-source">Source: {escape.html_text(self.source_line)}</span>'
             f'<span class="cl-links">Data and image: {links}</span>'
-            f'<details class="cl-cite"><summary>Cite this figure</summary>'
-            f"<p>{escape.html_text(cite_text)}</p><pre>{escape.html_text(bibtex)}</pre></details>"
+            f"{citation.cite_details(cite)}"
             f"</figcaption></figure><script>{script}</script>"
         )
 

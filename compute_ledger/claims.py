@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 from IPython.display import HTML
 
-from compute_ledger import escape, params, report
+from compute_ledger import citation, escape, params, report
 
 AT_LEAST = "at least"
 ABOUT = "about"
@@ -497,6 +497,9 @@ def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameter
             "figure_id": claim.figure_id,
             "quote": seed_row["quote"],
             "quote_en": seed_row["quote_en"],
+            "publisher": seed_row["publisher"],
+            "url": seed_row["url"],
+            "read_at": seed_row["read_at"],
             "test": claim.test,
         }
         if claim.evidence is None:
@@ -585,6 +588,11 @@ def ratio_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(one, points)
 
 
+def citable(claim_id: str, says: str) -> citation.Citable:
+    """A claim as a citable item: its row of the claims table in the Claims chapter."""
+    return citation.Citable(f"claim-{claim_id}", "claim", f"Claim {claim_id}: {says}", "claims", f"claim-{claim_id}")
+
+
 def html_table(table: pd.DataFrame) -> HTML:
     """The claims as readers see them: one row each, with an anchor (``claim-<id>``) to cite it."""
     rows = []
@@ -599,10 +607,12 @@ def html_table(table: pd.DataFrame) -> HTML:
         verdict_class = "cl-verdict-" + row.verdict_group.replace(" ", "-")
         rows.append(
             f'<tr id="claim-{row.claim_id}"><td><a class="cl-anchor" href="#claim-{row.claim_id}">'
-            f"<strong>{escape.html_text(row.says)}</strong></a><br>seed {row.seed}: “{quote}”</td>"
+            f"<strong>{escape.html_text(row.says)}</strong></a><br>seed {row.seed}: “{quote}”<br>"
+            f"<small>{report.source_links(row.publisher, row.url, row.quote, row.read_at)}</small></td>"
             f"<td>{escape.html_text(row.compared)}<br><code>{escape.html_text(row.arithmetic) or '—'}</code></td>"
             f'<td><span class="cl-verdict {verdict_class}">{escape.html_text(row.verdict)}</span><br>'
-            f"{escape.html_text(row.caveat)}<br><small>Figures: {figures}</small></td></tr>"
+            f"{escape.html_text(row.caveat)}<br><small>Figures: {figures}</small>"
+            f"{citation.cite_details(citable(row.claim_id, row.says))}</td></tr>"
         )
     return HTML(
         '<div class="cl-table-wrap" id="tbl-claims"><table class="cl-table cl-claims">'

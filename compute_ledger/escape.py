@@ -7,6 +7,7 @@ module escapes by hand: text from the data (quotes, notes, titles, outlets, subj
   from it; the reader sees the same characters.
 - ``url``: an ``http(s)`` URL for an ``href``; anything else is refused.
 - ``script_json``: a JSON value placed inside a ``<script>`` element (``</script>`` cannot close it).
+- ``bibtex_text``: text inside a BibTeX field value, before pybtex encodes the rest (``%``, ``&``, ``#``, ``_``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,22 @@ def link(href: object, text: object, css_class: str = "") -> str:
     """An ``<a>`` element: the URL checked and escaped, the text escaped."""
     attributes = f' class="{html_text(css_class)}"' if css_class else ""
     return f'<a{attributes} href="{url(href)}">{html_text(text)}</a>'
+
+
+# Characters that pybtex's LaTeX encoding leaves alone but that would break a field (an unbalanced brace) or turn into
+# markup (a command, math): each becomes the LaTeX command that prints it, with balanced braces.
+_BIBTEX = {
+    "\\": "\\textbackslash{}",
+    "{": "\\textbraceleft{}",
+    "}": "\\textbraceright{}",
+    "$": "\\$",
+    "^": "\\textasciicircum{}",
+}
+
+
+def bibtex_text(value: object) -> str:
+    """Text for a BibTeX field (one line): backslash, braces, ``$`` and ``^`` as LaTeX commands that print them."""
+    return "".join(_BIBTEX.get(c, c) for c in plain(value))
 
 
 def script_json(value: object, **dumps_options) -> str:

@@ -1,6 +1,7 @@
 """Sphinx extension for the book: every page gets a meta description, Open Graph and Twitter card tags, read from
-the page itself (its title and first paragraph), written through the one escaping layer. With a site URL in
-``CITATION.cff`` the tags also carry the page's absolute address and the image of its first chart.
+the page itself (its title and first paragraph), written through the one escaping layer, and the image of its first
+chart (the chart's PNG export). With the site address set (``citation.site_url``: the ``url`` of ``CITATION.cff``) the
+tags carry absolute addresses (the page's ``og:url``, the image); without it, the image's address is relative.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from compute_ledger import citation, escape
 
 DESCRIPTION_CHARS = 200
 MIN_PARAGRAPH_CHARS = 40  # shorter paragraphs are labels ("Table.", a figure number), not a description
+SPHINX_PAGES = {"genindex": "Index", "search": "Search"}  # the pages Sphinx writes without a document, by title
 _FIRST_PNG = re.compile(r'class="cl-download" href="([^"]+\.png)"')
 
 
@@ -42,34 +44,41 @@ def first_chart_image(doctree: nodes.Node) -> str:
     return ""
 
 
-def tags(pagename: str, doctree: nodes.Node) -> str:
-    """The page's meta tags as HTML."""
+def tags(pagename: str, doctree: nodes.Node | None, fallback_title: str = "") -> str:
+    """The page's meta tags as HTML. A page Sphinx writes without a document (the index, the search page) is
+    described by its ``fallback_title`` and the edition."""
     edition = citation.edition()
-    title = page_title(doctree) or edition.title
-    text = description(doctree) or f"{edition.title}, edition {edition.version}: {title}."
+    image = first_chart_image(doctree) if doctree is not None else ""
+    title = (page_title(doctree) if doctree is not None else fallback_title) or edition.title
+    text = (description(doctree) if doctree is not None else "") or (
+        f"{title}: a page of {edition.title}, edition {edition.version} ({edition.date})."
+    )
+    full_title = edition.title if edition.title.startswith(title) else f"{title} — {edition.title}"
     pairs = [
         ("name", "description", text),
-        ("property", "og:title", f"{title} — {edition.title}"),
+        ("property", "og:title", full_title),
         ("property", "og:description", text),
         ("property", "og:type", "article"),
         ("property", "og:site_name", edition.title),
-        ("name", "twitter:card", "summary_large_image" if first_chart_image(doctree) else "summary"),
-        ("name", "twitter:title", f"{title} — {edition.title}"),
+        ("name", "twitter:card", "summary_large_image" if image else "summary"),
+        ("name", "twitter:title", full_title),
         ("name", "twitter:description", text),
     ]
-    if edition.url:
+    if citation.site_url():
         pairs.append(("property", "og:url", citation.page_url(pagename)))
-        image = first_chart_image(doctree)
-        if image:
-            pairs += [("property", "og:image", f"{edition.url}/{image}"), ("name", "twitter:image", image)]
+    if image:
+        pairs += [
+            ("property", "og:image", citation.site_file_url(image)),
+            ("name", "twitter:image", citation.site_file_url(image)),
+        ]
     return "\n".join(
         f'<meta {kind}="{escape.html_text(key)}" content="{escape.html_text(value)}" />' for kind, key, value in pairs
     )
 
 
 def _add_tags(app, pagename: str, templatename: str, context: dict, doctree: nodes.Node | None) -> None:
-    if doctree is not None:
-        context["metatags"] = context.get("metatags", "") + tags(pagename, doctree) + "\n"
+    fallback = SPHINX_PAGES.get(pagename, pagename) if doctree is None else ""
+    context["metatags"] = context.get("metatags", "") + tags(pagename, doctree, fallback) + "\n"
 
 
 def setup(app) -> dict:

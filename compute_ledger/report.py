@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 from IPython.display import HTML
 
-from compute_ledger import escape, params
+from compute_ledger import citation, escape, params
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -75,8 +76,48 @@ def quantity_with_range(value: float, low: float, high: float, unit: str) -> str
     return shown
 
 
+def _text_or_empty(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def archive_link(url: str, read_at: str | None = None) -> str:
+    """A link to an archived copy of a source page: the snapshot the curators read when that is a web archive's,
+    else the archive's list of the page's copies (``citation.archive_url``)."""
+    read_at = _text_or_empty(read_at)
+    snapshot = bool(read_at) and citation.is_archive_snapshot(read_at)
+    return escape.link(
+        citation.archive_url(url, read_at), "archived copy" if snapshot else "archived copies", "cl-archive"
+    )
+
+
+def source_links(text: str, url: str, quote: str, read_at: str | None = None) -> str:
+    """A link to a source that opens the page at the quote (``citation.quote_url``), with an archived copy beside it."""
+    return (
+        escape.link(citation.quote_url(url, _text_or_empty(quote)), text, "cl-quote")
+        + " · "
+        + archive_link(url, read_at)
+    )
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A table cell naming a source: ``html_table`` shows it as ``source_links``; as text it is its name."""
+
+    text: str
+    url: str
+    quote: str
+    read_at: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def html(self) -> str:
+        return source_links(self.text, self.url, self.quote, self.read_at)
+
+
 def source_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Figures as readers see them: value, date, status, confidence, the quote and where it comes from."""
+    """Figures as readers see them: value, date, status, confidence, the quote and where it comes from (a
+    ``SourceLink``: in ``html_table``, a link to the page at the quote and an archived copy)."""
     shown = pd.DataFrame(
         {
             "figure": frame["figure_id"],
@@ -90,7 +131,15 @@ def source_table(frame: pd.DataFrame) -> pd.DataFrame:
             "confidence": frame["confidence"],
             "quote": frame["quote"],
             "source": [
-                f"{p} ({d})" if d else p for p, d in zip(frame["publisher"], frame["date_published"], strict=True)
+                SourceLink(f"{p} ({d})" if d else p, url, q, r)
+                for p, d, url, q, r in zip(
+                    frame["publisher"],
+                    frame["date_published"],
+                    frame["url"],
+                    frame["quote"],
+                    frame["read_at"],
+                    strict=True,
+                )
             ],
         }
     )
@@ -128,17 +177,23 @@ def figure_link(figure_id: str) -> str:
     return f'<a href="sources.html#figure-{figure_id}"><code>{figure_id}</code></a>'
 
 
+def _cell_html(value: object, figure_column: bool) -> str:
+    if figure_column and value:
+        return figure_link(value)
+    if isinstance(value, SourceLink):
+        return value.html()
+    return escape.html_text(cell(value))
+
+
 def html_table(frame: pd.DataFrame, table_id: str, caption: str, figure_columns: tuple[str, ...] = ()) -> HTML:
     """A plain HTML table with an anchor and a caption; every cell is escaped text, except that the cells of
-    ``figure_columns`` (figure ids) become links to their quotes on the Sources page (empty cells stay empty)."""
+    ``figure_columns`` (figure ids) become links to their quotes on the Sources page (empty cells stay empty), and a
+    ``SourceLink`` becomes links to the source at the quote and to an archived copy."""
     head = "".join(f"<th>{escape.html_text(str(c))}</th>" for c in frame.columns)
     linked = [c in figure_columns for c in frame.columns]
     body = []
     for _, row in frame.iterrows():
-        cells = "".join(
-            f"<td>{figure_link(v) if link and v else escape.html_text(cell(v))}</td>"
-            for v, link in zip(row.values, linked, strict=True)
-        )
+        cells = "".join(f"<td>{_cell_html(v, link)}</td>" for v, link in zip(row.values, linked, strict=True))
         body.append(f"<tr>{cells}</tr>")
     return HTML(
         f'<div class="cl-table-wrap" id="tbl-{table_id}"><table class="cl-table">'

@@ -231,10 +231,17 @@ def test_key_numbers_and_claims_have_anchors_and_citations(site, browser):
     page.goto(f"{base}/key_numbers.html#kn-growth-cluster-multiple", wait_until="load")
     row = page.locator("#kn-growth-cluster-multiple")
     assert row.is_visible()
-    row.locator("summary").click()
-    assert f"edition {version}" in row.inner_text()
+    row.locator("summary").first.click()
+    row.locator("details.cl-cite summary").click()
+    assert f"edition {version}" in row.inner_text() and "@misc{computeledger-kn-growth-cluster-multiple" in (
+        row.locator("pre.cl-bibtex").inner_text()
+    )
+    assert row.locator("pre.cl-csl").is_visible() and row.locator("pre.cl-ris").is_visible()
     page.goto(f"{base}/claims.html#claim-growth-140x", wait_until="load")
-    assert "140" in page.locator("#claim-growth-140x").inner_text()
+    claim = page.locator("#claim-growth-140x")
+    assert "140" in claim.inner_text()
+    claim.locator("details.cl-cite summary").click()
+    assert "@misc{computeledger-claim-growth-140x" in claim.locator("pre.cl-bibtex").inner_text()
     page.goto(f"{base}/gpu_counts.html", wait_until="load")
     cite = page.locator("details.cl-cite").first
     cite.locator("summary").click()
@@ -256,35 +263,60 @@ def test_every_link_to_a_figure_or_source_anchor_resolves(site):
 
 
 def test_every_page_has_a_description_open_graph_tags_and_the_icon(site):
+    """Every page Sphinx writes (the chapters, the generated pages, the index and search pages; not the one-line
+    redirect index.html) has lang, one meta description of a sentence, Open Graph and Twitter card tags, the image
+    of its first chart where it has one (the chart's PNG, served by the site), and the icons."""
+    import re
     from html.parser import HTMLParser
 
     class Meta(HTMLParser):
         def __init__(self):
             super().__init__()
-            self.meta, self.lang = {}, None
+            self.meta, self.lang, self.icons, self.pngs = {}, None, [], []
 
         def handle_starttag(self, tag, attrs):
             a = dict(attrs)
             if tag == "html":
                 self.lang = a.get("lang")
             if tag == "meta" and a.get("content") and (a.get("name") or a.get("property")):
-                self.meta[a.get("name") or a.get("property")] = a["content"]
+                self.meta.setdefault(a.get("name") or a.get("property"), []).append(a["content"])
+            if tag == "link" and a.get("rel") == "icon":
+                self.icons.append(a.get("href"))
+            if tag == "a" and a.get("class") == "cl-download" and a.get("href", "").endswith(".png"):
+                self.pngs.append(a["href"])
 
     root, base = site
-    missing = {}
+    tags = ("description", "og:title", "og:description", "og:type", "og:site_name")
+    tags += ("twitter:card", "twitter:title", "twitter:description")
+    missing, with_image = {}, 0
     for name in _pages(root):
-        if name in ("index.html", "genindex.html", "search.html"):  # a redirect and Sphinx's own index pages
+        if name == "index.html":  # jupyter-book's one-line redirect to intro.html
             continue
         parser = Meta()
         parser.feed((root / name).read_text(encoding="utf-8"))
-        lacks = [k for k in ("description", "og:title", "og:description", "twitter:card") if not parser.meta.get(k)]
+        lacks = [k for k in tags if len(parser.meta.get(k, [])) != 1]
         if parser.lang != "en":
             lacks.append("lang")
-        if len(parser.meta.get("description", "")) < 40:
+        if len(parser.meta.get("description", [""])[0]) < 40:
             lacks.append("a description of a sentence")
+        if not parser.icons or not all((root / icon).is_file() for icon in parser.icons):
+            lacks.append("icon")
+        images = parser.meta.get("og:image", [])
+        if parser.pngs:
+            with_image += 1
+            if images != [parser.pngs[0]] or parser.meta.get("twitter:image") != images:
+                lacks.append(f"image of the first chart {parser.pngs[0]} (has {images})")
+            if parser.meta.get("twitter:card") != ["summary_large_image"]:
+                lacks.append("large card")
+        elif images:
+            lacks.append("an image on a page without a chart")
         if lacks:
             missing[name] = lacks
     assert not missing, missing
+    assert with_image >= 5
+    for image in re.findall(r'property="og:image" content="([^"]+)"', (root / "gpu_counts.html").read_text("utf-8")):
+        with urllib.request.urlopen(f"{base}/{image}") as response:
+            assert response.status == 200 and response.read(8) == b"\x89PNG\r\n\x1a\n"
     with urllib.request.urlopen(f"{base}/favicon.ico") as response:
         assert response.status == 200 and response.read(4) == b"\x00\x00\x01\x00"
 
@@ -298,4 +330,6 @@ def test_every_figure_links_to_its_quote_and_every_source_to_an_archived_copy(si
     sources = len(re.findall(r'id="source-', html))
     assert figures > 500 and sources > 200
     assert len(re.findall(r'class="cl-quote" href="https?://[^"]+"', html)) == figures
-    assert len(re.findall(r'class="cl-archive" href="https://web\.archive\.org/web/\d{8}/https?://', html)) == sources
+    # An archived copy beside each source's link and beside each figure's link to its quote.
+    archived = re.findall(r'class="cl-archive" href="(https://web\.archive\.org/web/\*/https?://[^"]+)"', html)
+    assert len(archived) == sources + figures
