@@ -20,12 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import altair as alt
-import duckdb
 import pandas as pd
-from IPython.display import HTML
 
-from compute_ledger import citation, escape, params, report
+from compute_ledger import citation, params, report
 
 AT_LEAST = "at least"
 ABOUT = "about"
@@ -54,13 +51,28 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ClaimInputs:
+    """What the claims are checked against (:func:`queries.claims_inputs`): every figure with its source, the
+    largest reported clusters of 2022 and 2024, and the sites of 1 GW or more that are not plans."""
+
+    figures: pd.DataFrame  # figures_sourced
+    largest_cluster: pd.DataFrame  # ref_year, value, figure_id: one row each for 2022 and 2024
+    built_gigawatt: pd.DataFrame  # figure_id, decimal_year of the sites of >= 1 GW that are not plans
+
+    @property
+    def values(self) -> dict[str, pd.Series]:
+        """Each figure's row by its id."""
+        return {row["figure_id"]: row for _, row in self.figures.iterrows()}
+
+
+@dataclass(frozen=True)
 class Claim:
     claim_id: str
     seed: str  # seed file number, 000 to 004
     figure_id: str  # the seed's own row in data/raw/figures.csv
     says: str  # the claim in English, as the seed makes it
     test: str  # AT_LEAST, ABOUT, WITHIN or UNCHECKABLE
-    evidence: Callable[[dict[str, pd.Series], duckdb.DuckDBPyConnection, params.Parameters], Evidence] | None
+    evidence: Callable[[dict[str, pd.Series], ClaimInputs, params.Parameters], Evidence] | None
 
 
 def verdict(
@@ -97,13 +109,10 @@ def _v(values: dict[str, pd.Series], figure_id: str) -> float:
     return float(values[figure_id]["value"])
 
 
-def _growth_140x(v, connection, p) -> Evidence:
+def _growth_140x(v, data, p) -> Evidence:
     first = _v(v, "seed-004-stability-first-video-model-700-h100")
     last = _v(v, "seed-004-musk-100000-gpus-planned")
-    largest = connection.execute(
-        "SELECT ref_year, value, figure_id FROM largest_cluster_by_year "
-        "WHERE status <> 'announced plan' AND ref_year IN (2022, 2024) ORDER BY ref_year"
-    ).df()
+    largest = data.largest_cluster
     like = largest["value"].iloc[-1] / largest["value"].iloc[0]
     return Evidence(
         claimed=_v(v, "seed-004-claim-140x-in-two-years"),
@@ -122,7 +131,7 @@ def _growth_140x(v, connection, p) -> Evidence:
     )
 
 
-def _gpu_spend(v, connection, p) -> Evidence:
+def _gpu_spend(v, data, p) -> Evidence:
     count = _v(v, "seed-004-musk-100000-gpus-planned")
     price = _v(v, "money-h100-price-raymond-james")
     return Evidence(
@@ -145,7 +154,7 @@ CITY_INPUTS = (
 GWH_PER_TWH = 1000.0
 
 
-def _city_electricity(v, connection, p) -> Evidence:
+def _city_electricity(v, data, p) -> Evidence:
     count = _v(v, "seed-004-musk-100000-gpus-planned")
     facility_mw = count * p.accelerator_it_power_w * p.pue / 1e6
     gpus_gwh = facility_mw * p.utilisation * HOURS_PER_YEAR / 1000
@@ -171,15 +180,15 @@ def _city_electricity(v, connection, p) -> Evidence:
     )
 
 
-def memphis_share(connection: duckdb.DuckDBPyConnection, p: params.Parameters) -> float:
+def memphis_share(data: ClaimInputs, p: params.Parameters) -> float:
     """The 100,000 GPUs' average draw as a share of the normal winter peak of Memphis's utility (xAI's home): context
     for the city claim, resting on a low-confidence relay, so glued in the prose but never a key number."""
-    v = _values(connection)
+    v = data.values
     count = _v(v, "seed-004-musk-100000-gpus-planned")
     return count * p.accelerator_it_power_w * p.pue * p.utilisation / 1e6 / _v(v, "ref-mlgw-normal-winter-peak-2000mw")
 
 
-def _federal_budget(v, connection, p) -> Evidence:
+def _federal_budget(v, data, p) -> Evidence:
     target = _v(v, "seed-001-claim-exceeds-us-federal-budget-2023")
     outlays = _v(v, "ref-us-federal-outlays-fy2023")
     return Evidence(
@@ -201,7 +210,7 @@ MARKET_CAPS = (
 )
 
 
-def _market_value(v, connection, p) -> Evidence:
+def _market_value(v, data, p) -> Evidence:
     target = _v(v, "seed-001-claim-exceeds-big-tech-market-cap")
     caps = [_v(v, i) for i in MARKET_CAPS]
     return Evidence(
@@ -216,7 +225,7 @@ def _market_value(v, connection, p) -> Evidence:
     )
 
 
-def _chips_act(v, connection, p) -> Evidence:
+def _chips_act(v, data, p) -> Evidence:
     target = _v(v, "seed-001-altman-7-trillion-fundraising")
     act = _v(v, "money-us-chips-act-appropriation")
     manufacturing = _v(v, "money-us-chips-act-manufacturing-incentives")
@@ -236,7 +245,7 @@ def _chips_act(v, connection, p) -> Evidence:
     )
 
 
-def _nuclear_plant(v, connection, p) -> Evidence:
+def _nuclear_plant(v, data, p) -> Evidence:
     claimed = _v(v, "seed-000-1gw-nuclear-plant-reference")
     plant = _v(v, "pow-ref-doe-nuclear-plant-1gw")
     vogtle = _v(v, "ref-vogtle-unit3-1100mw-500k-homes")
@@ -251,7 +260,7 @@ def _nuclear_plant(v, connection, p) -> Evidence:
     )
 
 
-def _training_cost_decline(v, connection, p) -> Evidence:
+def _training_cost_decline(v, data, p) -> Evidence:
     hardware = _v(v, "trend-epoch-ml-hardware-price-performance") / 100
     halving_months = _v(v, "trend-epoch-algorithmic-progress-lm")
     algorithmic = 2 ** (12 / halving_months)
@@ -275,7 +284,7 @@ def _training_cost_decline(v, connection, p) -> Evidence:
     )
 
 
-def _gpt4_cost(v, connection, p) -> Evidence:
+def _gpt4_cost(v, data, p) -> Evidence:
     claimed = _v(v, "seed-001-gpt4-training-cost")
     estimate = _v(v, "money-gpt4-training-cost-ai-index")
     return Evidence(
@@ -290,7 +299,7 @@ def _gpt4_cost(v, connection, p) -> Evidence:
     )
 
 
-def _meta_chips(v, connection, p) -> Evidence:
+def _meta_chips(v, data, p) -> Evidence:
     claimed = _v(v, "seed-002-meta-600000-chips-end-2024")
     stated = _v(v, "acc-meta-fleet-2024-h100e-target")
     h100 = _v(v, "acc-meta-fleet-2024-h100-target")
@@ -305,7 +314,7 @@ def _meta_chips(v, connection, p) -> Evidence:
     )
 
 
-def _h100_price(v, connection, p) -> Evidence:
+def _h100_price(v, data, p) -> Evidence:
     claimed = _v(v, "seed-004-h100-unit-price-30000")
     analyst = _v(v, "money-h100-price-raymond-james")
     return Evidence(
@@ -318,18 +327,10 @@ def _h100_price(v, connection, p) -> Evidence:
     )
 
 
-# Sites of 1 GW or more that are not plans, leaving out the seed's own statement (a threshold, not a site).
-_BUILT_GIGAWATT = (
-    "value >= 1000 AND scope IN ('site', 'cluster') AND status IN ('reported', 'estimate') "
-    "AND figure_id <> 'seed-000-no-1gw-training-cluster-yet'"
-)
-
-
-def _no_gigawatt_yet(v, connection, p) -> Evidence:
-    first = connection.execute(f"SELECT min(decimal_year) FROM site_power WHERE {_BUILT_GIGAWATT}").fetchone()[0]
-    ids = connection.execute(
-        f"SELECT figure_id FROM site_power WHERE {_BUILT_GIGAWATT} AND decimal_year = ?", [first]
-    ).df()["figure_id"]
+def _no_gigawatt_yet(v, data, p) -> Evidence:
+    built = data.built_gigawatt
+    first = float(built["decimal_year"].min())
+    ids = sorted(built.loc[built["decimal_year"] == first, "figure_id"])
     said = v["seed-000-no-1gw-training-cluster-yet"]
     claimed = float(said["decimal_year"])
     return Evidence(
@@ -476,14 +477,9 @@ def direction(row: pd.Series) -> str:
     return "the recomputed value is within what it says"
 
 
-def _values(connection: duckdb.DuckDBPyConnection) -> dict[str, pd.Series]:
-    rows = connection.execute("SELECT * FROM figures_sourced").df()
-    return {row["figure_id"]: row for _, row in rows.iterrows()}
-
-
-def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameters) -> pd.DataFrame:
+def evaluate(data: ClaimInputs, parameters: params.Parameters) -> pd.DataFrame:
     """Every claim with its evidence and verdict, at this run's parameters."""
-    values = _values(connection)
+    values = data.values
     missing = [c.figure_id for c in CLAIMS if c.figure_id not in values]
     if missing:
         raise LookupError(f"claim rows missing from data/raw/figures.csv: {', '.join(missing)}")
@@ -519,7 +515,7 @@ def evaluate(connection: duckdb.DuckDBPyConnection, parameters: params.Parameter
             }
         else:
             try:
-                evidence = claim.evidence(values, connection, parameters)
+                evidence = claim.evidence(values, data, parameters)
             except KeyError as error:
                 raise LookupError(f"claim {claim.claim_id}: figure {error} missing from data/raw/figures.csv") from None
             row |= {
@@ -558,65 +554,6 @@ def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
     return {group: int(counts.get(group, 0)) for group in VERDICT_ORDER}
 
 
-def ratio_chart(table: pd.DataFrame) -> alt.LayerChart:
-    """Recomputed ÷ claimed for every checked claim (log axis), coloured by verdict."""
-    checked = table[table["test"] != UNCHECKABLE]
-    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#555555").encode(x="x:Q")
-    points = (
-        alt.Chart(checked)
-        .mark_point(size=130, filled=True)
-        .encode(
-            x=alt.X("ratio:Q", title="Recomputed ÷ claimed (log scale)", scale=alt.Scale(type="log")),
-            y=alt.Y("claim_id:N", title=None, sort=list(checked["claim_id"])),
-            color=alt.Color(
-                "verdict_group:N",
-                title="Verdict",
-                scale=alt.Scale(domain=VERDICT_ORDER[:3], range=["#0072B2", "#56B4E9", "#D55E00"]),
-            ),
-            shape=alt.Shape(
-                "test:N",
-                title="Test",
-                scale=alt.Scale(domain=[AT_LEAST, ABOUT, WITHIN], range=["triangle-right", "circle", "diamond"]),
-            ),
-            tooltip=[
-                alt.Tooltip("says:N", title="Claim"),
-                alt.Tooltip("arithmetic:N", title="Arithmetic"),
-                alt.Tooltip("verdict:N", title="Verdict"),
-            ],
-        )
-    )
-    return alt.layer(one, points)
-
-
 def citable(claim_id: str, says: str) -> citation.Citable:
     """A claim as a citable item: its row of the claims table in the Claims chapter."""
     return citation.Citable(f"claim-{claim_id}", "claim", f"Claim {claim_id}: {says}", "claims", f"claim-{claim_id}")
-
-
-def html_table(table: pd.DataFrame) -> HTML:
-    """The claims as readers see them: one row each, with an anchor (``claim-<id>``) to cite it."""
-    rows = []
-    for row in table.itertuples():
-        quote = escape.html_text(row.quote) + (
-            f"<br><em>{escape.html_text(row.quote_en)}</em>" if row.quote_en != row.quote else ""
-        )
-        figures = ", ".join(
-            f'<a href="sources.html#figure-{escape.html_text(i)}"><code>{escape.html_text(i)}</code></a>'
-            for i in [row.figure_id, *[i for i in row.inputs.split(", ") if i]]
-        )
-        verdict_class = "cl-verdict-" + row.verdict_group.replace(" ", "-")
-        rows.append(
-            f'<tr id="claim-{row.claim_id}"><td><a class="cl-anchor" href="#claim-{row.claim_id}">'
-            f"<strong>{escape.html_text(row.says)}</strong></a><br>seed {row.seed}: “{quote}”<br>"
-            f"<small>{report.source_links(row.publisher, row.url, row.quote, row.read_at)}</small></td>"
-            f"<td>{escape.html_text(row.compared)}<br><code>{escape.html_text(row.arithmetic) or '—'}</code></td>"
-            f'<td><span class="cl-verdict {verdict_class}">{escape.html_text(row.verdict)}</span><br>'
-            f"{escape.html_text(row.caveat)}<br><small>Figures: {figures}</small>"
-            f"{citation.cite_details(citable(row.claim_id, row.says))}</td></tr>"
-        )
-    return HTML(
-        '<div class="cl-table-wrap" id="tbl-claims"><table class="cl-table cl-claims">'
-        '<caption><a class="cl-anchor" href="#tbl-claims">Table.</a> Every numeric claim of the seeds, recomputed. '
-        "Each row has an anchor to cite it.</caption><thead><tr><th>the claim</th><th>checked against</th>"
-        f"<th>verdict and why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )

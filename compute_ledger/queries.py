@@ -244,3 +244,25 @@ def outlook_inputs(connection: duckdb.DuckDBPyConnection, published_ids: list[st
         "site_candidates": record_candidates_site(connection, 0),
         "published_rows": figures_by_id(connection, published_ids),
     }
+
+
+# Sites of 1 GW or more that are not plans, leaving out the seed's own statement (a threshold, not a site).
+_BUILT_GIGAWATT = (
+    "value >= 1000 AND scope IN ('site', 'cluster') AND status IN ('reported', 'estimate') "
+    "AND figure_id <> 'seed-000-no-1gw-training-cluster-yet'"
+)
+
+
+def claims_inputs(connection: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """What the claims are checked against (the fields of ``claims.ClaimInputs``): every figure with its source, the
+    largest clusters of 2022 and 2024 that are not plans, and the sites of 1 GW or more that are not plans."""
+    return {
+        "figures": connection.execute("SELECT * FROM figures_sourced ORDER BY figure_id").df(),
+        "largest_cluster": connection.execute(
+            "SELECT ref_year, value, figure_id FROM largest_cluster_by_year "
+            "WHERE status <> 'announced plan' AND ref_year IN (2022, 2024) ORDER BY ref_year"
+        ).df(),
+        "built_gigawatt": connection.execute(
+            f"SELECT figure_id, decimal_year FROM site_power WHERE {_BUILT_GIGAWATT} ORDER BY decimal_year, figure_id"
+        ).df(),
+    }

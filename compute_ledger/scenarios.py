@@ -5,7 +5,7 @@ A scenario is a full parameter set (``scenarios/NAME.yaml`` over the defaults, p
 ``--set``). For each one:
 
 * the record fit of the largest cluster in H100-equivalents (:func:`trend_fit.fit_records` on
-  :func:`trend_fit.record_candidates_compute` from the scenario's ``fit_start_year``): single clusters, sites and
+  :func:`queries.record_candidates_compute` from the scenario's ``fit_start_year``): single clusters, sites and
   training runs that were built or used, never a plan, a programme, a fleet or a pipeline;
 * the base point: the largest of those candidates observed up to the edition (:func:`frontier.largest_by_year`'s
   last row, the same base as the record what-if of :mod:`outlook`), in H100e;

@@ -21,12 +21,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from compute_ledger import dates, growth, queries
+from compute_ledger import growth
 
 CONFIDENCE = 0.9
 MIN_FIT_POINTS = 3  # two points give a line but no standard error, so no band and no Monte Carlo spread
@@ -38,13 +37,6 @@ ROLE_SMALLER_NOT_FITTED = "smaller than the year's largest, not fitted"
 
 CLUSTER_SERIES = "largest cluster"
 SITE_POWER_SERIES = "largest site power"
-
-# The rules the series' queries apply (queries.py), named here too: the chapter and its tests read them as trend_fit's.
-NOT_SITE_POWER = queries.NOT_SITE_POWER
-SITE_POWER_SCOPES = queries.SITE_POWER_SCOPES
-RECORD_STATUSES = queries.RECORD_STATUSES
-SITE_RECORD_MEASURES = queries.SITE_RECORD_MEASURES
-observed_until = dates.observed_until
 
 
 @dataclass(frozen=True)
@@ -220,31 +212,6 @@ def fit_site_power_points(points: pd.DataFrame, fit_start_year: int, include_ann
     """The book's fit of the largest known power of a single site or cluster per year, MW (``points``:
     ``queries.largest_site_power_points``)."""
     return fit_largest_per_year(points, SITE_POWER_SERIES, "MW", include_announced, fit_start_year)
-
-
-# --- Reading the ledger for the chapters not yet converted to the views (issue 14) ---------------------------------
-# The projections chapter (outlook.py, scenarios.py) still reads its fits through these: each one is a query of
-# queries.py handed to the pure function above. Remove them once outlook and scenarios take frames.
-
-
-def fit_largest_cluster(
-    connection: duckdb.DuckDBPyConnection, fit_start_year: int, include_announced: bool
-) -> SeriesFit:
-    """:func:`fit_cluster_points` on the ledger's points."""
-    points = queries.largest_cluster_points(connection, fit_start_year)
-    return fit_cluster_points(points, fit_start_year, include_announced)
-
-
-def fit_largest_site_power(
-    connection: duckdb.DuckDBPyConnection, fit_start_year: int, include_announced: bool
-) -> SeriesFit:
-    """:func:`fit_site_power_points` on the ledger's points."""
-    points = queries.largest_site_power_points(connection, fit_start_year)
-    return fit_site_power_points(points, fit_start_year, include_announced)
-
-
-record_candidates_compute = queries.record_candidates_compute
-record_candidates_site = queries.record_candidates_site
 
 
 def multiple_per_year(value: float, metric: str, unit: str, unit_detail: str) -> float:

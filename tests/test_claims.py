@@ -2,7 +2,11 @@
 
 import pytest
 
-from compute_ledger import claims, params
+from compute_ledger import claims, params, queries
+
+
+def _inputs(connection) -> claims.ClaimInputs:
+    return claims.ClaimInputs(**queries.claims_inputs(connection))
 
 
 @pytest.mark.parametrize(
@@ -46,7 +50,7 @@ def test_unknown_test_is_an_error():
 
 
 def test_every_seed_claim_is_in_the_ledger_and_gets_a_verdict(ledger_connection):
-    table = claims.evaluate(ledger_connection, params.Parameters())
+    table = claims.evaluate(_inputs(ledger_connection), params.Parameters())
     assert table["claim_id"].is_unique and len(table) == len(claims.CLAIMS)
     assert set(table["verdict_group"]) <= set(claims.VERDICT_ORDER)
     checked = table[table["test"] != claims.UNCHECKABLE]
@@ -54,7 +58,7 @@ def test_every_seed_claim_is_in_the_ledger_and_gets_a_verdict(ledger_connection)
 
 
 def test_known_answers_of_the_headline_claims(ledger_connection):
-    table = claims.evaluate(ledger_connection, params.Parameters()).set_index("claim_id")
+    table = claims.evaluate(_inputs(ledger_connection), params.Parameters()).set_index("claim_id")
     assert table.loc["growth-140x", "computed"] == pytest.approx(100_000 / 700)
     assert table.loc["growth-140x", "verdict"] == "holds with caveats"
     assert table.loc["gpu-spend-3bn", "computed"] == 100_000 * 27_500
@@ -76,8 +80,8 @@ def test_known_answers_of_the_headline_claims(ledger_connection):
 
 
 def test_the_city_claim_follows_the_run_parameters(ledger_connection):
-    base = claims.evaluate(ledger_connection, params.Parameters()).set_index("claim_id")
-    hotter = claims.evaluate(ledger_connection, params.Parameters(pue=1.5)).set_index("claim_id")
+    base = claims.evaluate(_inputs(ledger_connection), params.Parameters()).set_index("claim_id")
+    hotter = claims.evaluate(_inputs(ledger_connection), params.Parameters(pue=1.5)).set_index("claim_id")
     ratio = hotter.loc["city-electricity", "computed"] / base.loc["city-electricity", "computed"]
     assert ratio == pytest.approx(1.5 / 1.2)
 
@@ -94,7 +98,7 @@ def test_each_claim_is_tested_as_its_words_say():
 
 
 def test_the_gigawatt_claim_is_dated_by_its_seed_row_not_a_typed_year(ledger_connection):
-    table = claims.evaluate(ledger_connection, params.Parameters()).set_index("claim_id")
+    table = claims.evaluate(_inputs(ledger_connection), params.Parameters()).set_index("claim_id")
     said = ledger_connection.execute(
         "SELECT decimal_year FROM figures_sourced WHERE figure_id = 'seed-000-no-1gw-training-cluster-yet'"
     ).fetchone()[0]

@@ -17,9 +17,6 @@ from compute_ledger.chapter_context import PARAMETER_BOX
 
 INJECTED = {"db_path", "exports_dir", "key_numbers_path", "scenario_parameters"}
 MAX_CELLS = 10
-# PENDING: chapters not yet converted to the one-line set-up and the views (issue 14). The engineer converting one
-# removes it from this list; test_pending_chapters_still_need_converting fails once a listed chapter already passes.
-PENDING = ("claims",)
 # A figure id, a chart id or a table id: lower-case words joined by hyphens ("gpu-counts-ledger").
 AN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -75,16 +72,10 @@ def thin_chapter_problems(notebook_path, name: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", [c.name for c in chapters.CHAPTERS if c.name not in PENDING])
-def test_converted_chapters_are_thin(name):
+@pytest.mark.parametrize("name", [c.name for c in chapters.CHAPTERS])
+def test_every_chapter_is_thin(name):
     problems = thin_chapter_problems(chapters.by_name(name).notebook, name)
     assert not problems, f"notebooks/{name}.ipynb: " + "; ".join(problems)
-
-
-@pytest.mark.parametrize("name", PENDING)
-def test_pending_chapters_still_need_converting(name):
-    """The PENDING list cannot go stale: a listed chapter that is already thin must leave the list."""
-    assert thin_chapter_problems(chapters.by_name(name).notebook, name), f"{name} is thin now: remove it from PENDING"
 
 
 def test_the_rules_catch_a_loop_an_id_and_too_many_cells(tmp_path):

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from compute_ledger import frontier, outlook, queries, trend_fit
+from compute_ledger import dates, frontier, outlook, queries, trend_fit
 
 
 def test_the_path_compounds_the_multiple_from_the_base_date_to_mid_year():
@@ -85,4 +85,4 @@ def test_on_the_ledger_published_projections_sit_beside_the_book_and_the_numbers
         assert at["low"] < at["central"] < at["high"]  # the headline lies inside its own interval
         assert extrapolation.base["status"] in ("reported", "estimate")
         assert extrapolation.base["scope"] in ("cluster", "site", "training_run")
-        assert extrapolation.base["decimal_year"] <= trend_fit.observed_until()
+        assert extrapolation.base["decimal_year"] <= dates.observed_until()

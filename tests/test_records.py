@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compute_ledger import queries, trend_fit
+from compute_ledger import dates, queries, trend_fit
 
 
 def _candidates(rows):
@@ -78,14 +78,14 @@ def test_doubling_months():
 
 
 def test_the_real_series_take_single_systems_only_and_no_unconfirmed_or_grid_rows(ledger_connection):
-    compute = trend_fit.record_candidates_compute(ledger_connection, 2018)
-    site = trend_fit.record_candidates_site(ledger_connection, 2018)
+    compute = queries.record_candidates_compute(ledger_connection, 2018)
+    site = queries.record_candidates_site(ledger_connection, 2018)
     for frame in (compute, site):
         assert set(frame["scope"]) <= {"cluster", "site", "training_run"}
-        assert set(frame["status"]) <= set(trend_fit.RECORD_STATUSES)
+        assert set(frame["status"]) <= set(queries.RECORD_STATUSES)
         assert "weak" not in set(frame["source_tier"])
         assert frame["ref_year"].notna().all()
-    assert set(site["power_measure"]) <= set(trend_fit.SITE_RECORD_MEASURES)
+    assert set(site["power_measure"]) <= set(queries.SITE_RECORD_MEASURES)
     confidence = ledger_connection.execute("SELECT figure_id, confidence FROM figures").df()
     low = set(confidence.loc[confidence["confidence"] == "low", "figure_id"])
     assert not low & (set(compute["figure_id"]) | set(site["figure_id"]))
@@ -98,19 +98,21 @@ def test_nothing_dated_after_the_edition_enters_a_fit_a_record_or_the_projection
     """The ledger holds estimates of clusters still to be built (e.g. a 2027 Abilene phase): they are forecasts."""
     from compute_ledger import scenarios
 
-    until = trend_fit.observed_until()
+    until = dates.observed_until()
     future = ledger_connection.execute(
         "SELECT count(*) FROM accelerator_counts WHERE status IN ('reported', 'estimate') AND decimal_year > ?",
         [until],
     ).fetchone()[0]
     assert future > 0, "the guard is only tested while the ledger holds a future-dated estimate"
-    cluster = trend_fit.fit_largest_cluster(ledger_connection, 2018, include_announced=False)
+    cluster = trend_fit.fit_cluster_points(
+        queries.largest_cluster_points(ledger_connection, 2018), 2018, include_announced=False
+    )
     assert (cluster.fitted_points["decimal_year"] <= until).all()
     chain = queries.chain_inputs(ledger_connection)
     base = scenarios.base_point(chain["candidates"], chain["h100_tdp_w"])
     assert base.decimal_year <= until
     for frame in (
-        trend_fit.record_candidates_compute(ledger_connection, 2018),
-        trend_fit.record_candidates_site(ledger_connection, 2018),
+        queries.record_candidates_compute(ledger_connection, 2018),
+        queries.record_candidates_site(ledger_connection, 2018),
     ):
         assert (frame["decimal_year"] <= until).all()

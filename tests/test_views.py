@@ -12,12 +12,21 @@ from compute_ledger import cache, params, paths
 
 PACKAGE = paths.ROOT / "compute_ledger"
 # The analysis modules of the converted chapters: pure DataFrame and NumPy functions.
-ANALYSIS = ("gpu_counts", "frontier", "power", "money", "trend_fit", "consistency")
-VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks")
-# PENDING (issue 14): trend_fit still hands queries.py's frames to its fits in a few wrappers that take a connection,
-# because outlook.py and scenarios.py (the projections chapter, converted by another change) call them. It runs no SQL
-# itself. Remove this entry with those wrappers.
-READS_THROUGH_QUERIES = {"trend_fit"}
+ANALYSIS = (
+    "gpu_counts",
+    "frontier",
+    "power",
+    "money",
+    "trend_fit",
+    "consistency",
+    "claims",
+    "outlook",
+    "scenarios",
+    "projection",
+    "growth",
+    "units",
+)
+VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks", "claims", "projections")
 CHARTING = {"altair", "IPython", "vl_convert", "compute_ledger.charts", "compute_ledger.views"}
 QUERYING = {"duckdb", "compute_ledger.queries"}
 # What of compute_ledger.database reads or writes the database (its constants, e.g. SERIES_TIERS, are rules).
@@ -52,8 +61,7 @@ def test_analysis_modules_neither_query_nor_chart(name):
     names = imported(path)
     assert not names & CHARTING, f"{name}.py draws or formats for the page: move it into compute_ledger/views/"
     assert not runs_sql(path) and not calls(path) & DATABASE_ACCESS, f"{name}.py queries: move the SQL into queries.py"
-    if name not in READS_THROUGH_QUERIES:
-        assert not names & QUERYING, f"{name}.py reads the ledger: take frames from queries.py as arguments"
+    assert not names & QUERYING, f"{name}.py reads the ledger: take frames from queries.py as arguments"
 
 
 @pytest.mark.parametrize("name", VIEWS)
