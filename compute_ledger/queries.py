@@ -27,6 +27,9 @@ NOT_SITE_POWER: dict[str, str] = {
     "seed-000-no-1gw-training-cluster-yet": "a statement that nobody had built a 1 GW cluster yet, not a power",
     "pow-colossus1-megapack-150mw-2025": "battery backup capacity, not the power the site draws",
     "pow-xai-southaven-turbines-245mw": "generating capacity of gas turbines, not the power the site draws",
+    "seed-000-datacentre-150mw-largest": "the size of the largest data centres in general (Zuckerberg), not one site",
+    "seed-000-datacentre-100mw-typical": "a typical data-centre size (Zuckerberg), not one site",
+    "seed-000-datacentre-50mw-typical": "a typical data-centre size (Zuckerberg), not one site",
 }
 SITE_POWER_SCOPES = ("site", "cluster")
 RECORD_STATUSES = ("reported", "estimate")  # what was built or used (plans and projections are not records)
