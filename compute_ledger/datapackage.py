@@ -57,6 +57,10 @@ PUBLISHED = {
     ),
     "disagreements": ("tables/disagreements", "Rows of quantities reported by more than one source."),
     "key_numbers": ("key_numbers", "Every headline number of the book: value, method, inputs, parameter set."),
+    "figure_chips": (
+        "tables/figure_chips",
+        "The chip models each figure names, one row per pair: a mix (chip 'gb200|gb300') gives one row per model.",
+    ),
     "key_number_figures": (
         "tables/key_number_figures",
         "The figures each key number is computed from (role input) or checks (role checked), one row per pair.",
@@ -103,17 +107,17 @@ FOREIGN_KEYS = {
     "figures": {
         "source_id": ("sources", "source_id"),
         "system_id": ("systems", "system_id"),
-        "chip": ("chips", "chip_id"),
     },
+    # A figure's chip cell may name a mix of models ("gb200|gb300"), which one cell cannot reference: the models it
+    # names are linked through figure_chips.
+    "figure_chips": {"figure_id": ("figures", "figure_id"), "chip_id": ("chips", "chip_id")},
     "chips": {"source_id": ("sources", "source_id"), "tdp_source_id": ("sources", "source_id")},
     "figures_sourced": {"figure_id": ("figures", "figure_id"), "source_id": ("sources", "source_id")},
     "largest_cluster_by_year": {"figure_id": ("figures", "figure_id")},
     "disagreements": {"figure_id": ("figures", "figure_id")},
     "key_number_figures": {"key_number_id": ("key_numbers", "id"), "figure_id": ("figures", "figure_id")},
 }
-PRIMARY_KEYS = {"key_number_figures": ("key_number_id", "figure_id", "role")}
-# Cells that name no row of the referenced table: a figure's chip may be a placeholder instead of a chip_id.
-NOT_A_REFERENCE = {"chip": ("", *schema.CHIP_PLACEHOLDERS)}
+PRIMARY_KEYS = {"key_number_figures": ("key_number_id", "figure_id", "role"), "figure_chips": ("figure_id", "chip_id")}
 
 DATA_LICENCE = {
     "name": "CC-BY-4.0",
@@ -167,14 +171,25 @@ def key_number_figures(catalogue: pd.DataFrame) -> pd.DataFrame:
     return frame.drop_duplicates().sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
 
 
+def figure_chips(figures: pd.DataFrame) -> pd.DataFrame:
+    """One row per (figure, chip model) the figure's ``chip`` names: a single chip_id, or each model of a mix
+    (:data:`schema.CHIP_MIX_SEPARATOR`); placeholders (``mixed``, ``unknown``) and empty cells name none."""
+    rows = [
+        (row.figure_id, chip_id)
+        for row in figures[["figure_id", "chip"]].itertuples()
+        if row.chip and row.chip not in schema.CHIP_PLACEHOLDERS
+        for chip_id in row.chip.split(schema.CHIP_MIX_SEPARATOR)
+    ]
+    frame = pd.DataFrame(rows, columns=["figure_id", "chip_id"])
+    return frame.drop_duplicates().sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
 def _field(
     name: str, series: pd.Series, dictionary: dict[str, str], enum: tuple[str, ...] | None
 ) -> frictionless.Field:
     descriptor = {"name": name, "type": _field_type(series), "description": describe(name, dictionary)}
     if enum and descriptor["type"] == "string":  # a true/false vocabulary is typed boolean already
         descriptor["constraints"] = {"enum": list(enum)}
-    if name in NOT_A_REFERENCE:
-        descriptor["missingValues"] = list(NOT_A_REFERENCE[name])
     return frictionless.Field.from_descriptor(descriptor)
 
 
@@ -240,7 +255,10 @@ def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> frictionless
 
 
 def write_datapackage(layout: paths.ProcessedLayout, edition: Edition) -> None:
-    """The key-number -> figure links the foreign keys need (from key_numbers.json), then datapackage.json."""
+    """The link tables the foreign keys need (figure -> chip models, from tables/figures.csv; key number ->
+    figures, from key_numbers.json), then datapackage.json."""
+    figures = pd.read_csv(layout.tables / "figures.csv", dtype=str, keep_default_na=False)
+    figure_chips(figures).to_csv(layout.tables / "figure_chips.csv", index=False, lineterminator="\n")
     catalogue = pd.DataFrame(json.loads(layout.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
     key_number_figures(catalogue).to_csv(layout.tables / "key_number_figures.csv", index=False, lineterminator="\n")
     descriptor = datapackage(layout, edition).to_descriptor()

@@ -168,6 +168,17 @@ def test_key_number_links_name_every_input_and_checked_figure_once():
     ]
 
 
+def test_figure_chip_links_split_a_mix_and_skip_placeholders():
+    figures = pd.DataFrame(
+        {"figure_id": ["c", "a", "b", "d"], "chip": ["gb200|gb300", "h100", "unknown", ""]}, dtype=str
+    )
+    assert datapackage.figure_chips(figures).to_dict(orient="split")["data"] == [
+        ["a", "h100"],
+        ["c", "gb200"],
+        ["c", "gb300"],
+    ]
+
+
 def _validate(descriptor_path):
     from frictionless import Package
 
@@ -191,8 +202,9 @@ def test_the_datapackage_is_valid_for_frictionless_with_its_keys(built_project):
     }
     expected = {
         ("figures", "source_id", "sources"),
-        ("figures", "chip", "chips"),
         ("figures", "system_id", "systems"),
+        ("figure_chips", "figure_id", "figures"),
+        ("figure_chips", "chip_id", "chips"),
         ("key_number_figures", "figure_id", "figures"),
         ("key_number_figures", "key_number_id", "key_numbers"),
     }
@@ -206,7 +218,7 @@ def test_the_datapackage_is_valid_for_frictionless_with_its_keys(built_project):
 @pytest.mark.parametrize(
     ("table", "column", "value", "error"),
     [
-        ("tables/figures.csv", "chip", "no-such-chip", "foreign-key"),
+        ("tables/figure_chips.csv", "chip_id", "no-such-chip", "foreign-key"),
         ("tables/figures.csv", "source_id", "no-such-source", "foreign-key"),
         ("tables/key_number_figures.csv", "figure_id", "no-such-figure", "foreign-key"),
         ("tables/figures.csv", "status", "rumoured", "constraint-error"),
