@@ -1,4 +1,4 @@
-"""Chapter 6, the claims ledger: the verdicts (counts, the key numbers the intro and prose use, the ratio chart) and
+"""Chapter 7, the claims ledger: the verdicts (counts, the key numbers the intro and prose use, the ratio chart) and
 the table of every claim with its quote, its arithmetic and its verdict."""
 
 from __future__ import annotations
