@@ -10,6 +10,7 @@ The Monte Carlo band in the chart is the run's, and the panel says so.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -121,13 +122,11 @@ def vega_lite_spec(run: scenarios.ScenarioRun, inputs: list[Field]) -> dict:
     steps = list(chain.PROJECTION)
     for threshold, column in MILESTONE_COLUMNS.items():
         steps += chain.milestone(threshold, column)
+    # No cap is infinity in the chain. JSON has no infinity: the spec starts from the largest double, which the
+    # chain's first step turns into an infinite cap in accelerators, and the page then sets the signal to Infinity.
     signals = [
-        {"name": field.signal, "value": field.value}
-        for field in inputs
-        if field.value is not None or not field.optional
+        {"name": field.signal, "value": sys.float_info.max if field.value is None else field.value} for field in inputs
     ]
-    if any(field.optional and field.value is None for field in inputs):
-        signals.append({"name": "site_power_cap_mw", "expr": "1 / 0"})  # no cap: infinity
     signals += [
         {"name": "base_year", "value": float(base.year)},
         {"name": "base_accelerators", "value": base.h100e},
