@@ -48,6 +48,7 @@ class Field:
     step: float
     value: float | None
     allowed: str
+    run_text: str
     slider: bool = True
     optional: bool = False
 
@@ -90,10 +91,12 @@ def fields(run: scenarios.ScenarioRun) -> list[Field]:
         if key == "horizon":
             low = max(low, float(run.base.year + 1))
         # The horizon must also be after the base year.
-        allowed = f"{low if key == 'horizon' else spec.minimum:,.10g}{' (excluded)' if low_out else ''} to "
-        allowed += f"{spec.maximum:,.10g}"
+        number = ".10g" if key == "horizon" else ",.10g"  # years without a thousands separator
+        allowed = f"{low if key == 'horizon' else spec.minimum:{number}}{' (excluded)' if low_out else ''} to "
+        allowed += f"{spec.maximum:{number}}"
         allowed += " (excluded)" if high_out else ""
         value = values[key]
+        shown = "no cap" if value is None else f"{value:{number.replace('10', '6')}}"
         label = LABELS.get(key, key)
         result.append(
             Field(
@@ -106,6 +109,7 @@ def fields(run: scenarios.ScenarioRun) -> list[Field]:
                 step=step,
                 value=None if value is None else float(value),
                 allowed=allowed,
+                run_text=shown,
                 slider=slider,
                 optional=key == "site_power_cap_mw",
             )
@@ -251,7 +255,7 @@ def _input_html(field: Field) -> str:
         f"{number}{slider}{no_cap}"
         f'<span class="cl-whatif-range" id="{described}">Range {escape.html_text(field.allowed)} '
         f"{escape.html_text(field.unit)}; the book's run: "
-        f"{escape.html_text('no cap' if field.value is None else f'{field.value:,.6g}')}</span></div>"
+        f"{escape.html_text(field.run_text)}</span></div>"
     )
 
 
