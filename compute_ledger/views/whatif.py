@@ -291,7 +291,8 @@ def panel(run: scenarios.ScenarioRun, edition: str) -> HTML:
         "yamlHeader": [
             f"What-if assumptions from the Projections page of Compute Ledger, edition {edition}.",
             "Re-run the book with them: python pipeline.py --params THIS_FILE",
-            f"The {run.name} scenario's deterministic path is then the what-if the page showed.",
+            f"The {run.name} scenario's deterministic path is then the what-if the page showed. These values go on top "
+            f"of every scenario file; add --scenario {run.name} to run that scenario alone.",
         ],
         "bundle": charts.VENDOR_BUNDLE,
     }
