@@ -15,6 +15,8 @@ observed starting point with growth factor 1):
 * ``accelerator_price_usd = gpu_unit_price_usd * (1 + accelerator_price_change_per_year) ** (t - base_year)``;
   ``hardware_capex_usd = accelerators * accelerator_price_usd`` (hardware value of the whole cluster).
 
+The chain is written once, as data, in :data:`chain.PROJECTION` (and the milestones in :func:`chain.milestone`):
+this module evaluates those steps with numpy, and the in-page what-if runs the same steps as Vega transforms.
 One vectorised core, :func:`project_paths`, computes the chain for arrays of scenarios at once (shape
 ``(n_scenarios, n_years)``); the single projection, the Monte Carlo and the tornado all call it.
 """
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from compute_ledger import chain
 
 PARAMETER_NAMES: tuple[str, ...] = (
     "accelerator_it_power_w",
@@ -48,9 +52,9 @@ QUANTITIES: tuple[str, ...] = (
     "hardware_capex_usd",
 )
 GROWTH_PARAMETER = "growth_multiple"
-HOURS_PER_YEAR = 8760.0
-W_PER_MW = 1e6
-MWH_PER_TWH = 1e6
+HOURS_PER_YEAR = chain.HOURS_PER_YEAR
+W_PER_MW = chain.W_PER_MW
+MWH_PER_TWH = chain.MWH_PER_TWH
 
 # The interval each parameter must lie in, in interval notation: "(" / ")" exclude the bound,
 # "[" / "]" include it. Only the site power cap may be infinite (no cap); NaN is never allowed.
@@ -222,38 +226,12 @@ def project_paths(
         return np.broadcast_to(array, (n_scenarios,))[:, np.newaxis]
 
     years = np.arange(base_year, horizon + 1)
-    steps = (years - base_year).astype(float)
-    watts = column(arrays["accelerator_it_power_w"])
-    pue = column(arrays["pue"])
-    utilisation = column(arrays["utilisation"])
-
-    # Cumulative log growth: ln g * sum_{k=1..t} (1 - s)^(k - 1), zero in the base year.
-    decay = column(1.0 - arrays["growth_slowdown_per_year"]) ** steps[np.newaxis, :-1]
-    cumulative = np.zeros((n_scenarios, years.size))
-    np.cumsum(decay, axis=1, out=cumulative[:, 1:])
-    uncapped = base_accelerators * np.exp(column(growth) * cumulative)
-
-    cap_accelerators = column(arrays["site_power_cap_mw"]) * W_PER_MW / (watts * pue)
-    power_capped = np.logical_or.accumulate(uncapped >= cap_accelerators, axis=1)
-    accelerators = np.where(power_capped, cap_accelerators, uncapped)
-
-    # Where a path is held at the cap, facility power is the cap exactly (no round trip through accelerators).
-    cap_mw = np.broadcast_to(column(arrays["site_power_cap_mw"]), accelerators.shape)
-    facility_power_mw = np.where(power_capped, cap_mw, accelerators * watts / W_PER_MW * pue)
-    it_power_mw = facility_power_mw / pue
-    energy_mwh = facility_power_mw * utilisation * HOURS_PER_YEAR
-    accelerator_price = column(arrays["gpu_unit_price_usd"]) * (
-        column(1.0 + arrays["accelerator_price_change_per_year"]) ** steps[np.newaxis, :]
-    )
-    values = {
-        "accelerators": accelerators,
-        "it_power_mw": it_power_mw,
-        "facility_power_mw": facility_power_mw,
-        "energy_twh": energy_mwh / MWH_PER_TWH,
-        "electricity_cost_usd": energy_mwh * column(arrays["electricity_price_usd_per_mwh"]),
-        "accelerator_price_usd": accelerator_price,
-        "hardware_capex_usd": accelerators * accelerator_price,
-    }
+    inputs = {name: column(array) for name, array in arrays.items()}
+    inputs.update(base_year=float(base_year), base_accelerators=float(base_accelerators), growth_log=column(growth))
+    made = chain.evaluate(chain.PROJECTION, {"year": years.astype(float)[np.newaxis, :]}, inputs)
+    shape = (n_scenarios, years.size)
+    values = {quantity: np.broadcast_to(made[quantity], shape).copy() for quantity in QUANTITIES}
+    power_capped = np.broadcast_to(made["power_capped"] > 0, shape).copy()
     return ProjectionPaths(years=years, values=values, power_capped=power_capped)
 
 
@@ -385,9 +363,12 @@ def milestone_years(
         raise ProjectionInputError(
             f"facility_power_mw_draws must have shape (n_draws, {year_values.size}); got {draws.shape}"
         )
-    reached = draws >= threshold_mw
-    first = reached.argmax(axis=1)
-    return np.where(reached.any(axis=1), year_values[first], np.nan)
+    made = chain.evaluate(
+        chain.milestone(threshold_mw, "milestone_year"),
+        {"year": year_values[np.newaxis, :], "facility_power_mw": draws},
+        {},
+    )
+    return made["milestone_year"][:, 0].copy()
 
 
 def milestone_bands(

@@ -564,3 +564,19 @@ def top_driver(tornado: pd.DataFrame, quantity: str, rank: int = 0) -> str:
     """The parameter with the ``rank``-th largest swing of ``quantity`` (0 = largest), as readers see it."""
     rows = tornado.loc[tornado["quantity"] == quantity].sort_values("swing", ascending=False, kind="stable")
     return PARAMETER_LABELS.get(rows["parameter"].iloc[rank], rows["parameter"].iloc[rank])
+
+
+def whatif_values(run: ScenarioRun, settings: Mapping[str, Any], milestones: Mapping[float, str]) -> dict[str, float]:
+    """The horizon year of ``run``'s deterministic path with ``settings`` (parameter -> value, as a YAML file sets
+    them; ``growth_multiple_override`` required) on top of its parameters: every quantity, ``horizon``, and the first
+    year facility power reaches each threshold of ``milestones`` (threshold -> key; NaN: not by the horizon)."""
+    layered = params.build(run.parameters.model_dump(), dict(settings))
+    chain, _ = scaled_chain(layered, run.base.power_ratio)
+    multiple = float(settings["growth_multiple_override"])
+    path = projection.project_largest_cluster(run.base.year, run.base.h100e, multiple, chain, layered.horizon)
+    values = {quantity: float(path[quantity].iloc[-1]) for quantity in projection.QUANTITIES}
+    years = path["year"].to_numpy()
+    for threshold, key in milestones.items():
+        values[key] = first_year_reaching(path["facility_power_mw"].to_numpy(), years, threshold)
+    values["horizon"] = float(layered.horizon)
+    return values

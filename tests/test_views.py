@@ -25,8 +25,9 @@ ANALYSIS = (
     "projection",
     "growth",
     "units",
+    "chain",
 )
-VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks", "claims", "projections")
+VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks", "claims", "projections", "whatif")
 CHARTING = {"altair", "IPython", "vl_convert", "compute_ledger.charts", "compute_ledger.views"}
 QUERYING = {"duckdb", "compute_ledger.queries"}
 # What of compute_ledger.database reads or writes the database (its constants, e.g. SERIES_TIERS, are rules).

@@ -13,8 +13,9 @@ import altair as alt
 import pandas as pd
 from IPython.display import HTML, display
 
-from compute_ledger import charts, outlook, params, queries, report, scenarios, trend_fit
+from compute_ledger import charts, citation, outlook, params, queries, report, scenarios, trend_fit
 from compute_ledger.chapter_context import ChapterContext
+from compute_ledger.views import whatif
 
 PATH_COLOUR = charts.STATUS_COLOURS[charts.STATUS_ORDER.index("projection")]
 PUBLISHED_COLOUR = "#D55E00"  # vermilion, apart from the status colours
@@ -286,7 +287,7 @@ class ScenarioResults:
 def scenario_projections(chapter: ChapterContext, scenario_parameters: dict) -> ScenarioResults:
     """Every scenario's chain (``scenario_parameters``: what the pipeline injects, empty for a run on its own): the
     parameters of each scenario, the glued summary, the headline key numbers, the scenarios table, the projection
-    chart and the horizon table."""
+    chart, the in-page what-if of the main scenario (:mod:`compute_ledger.views.whatif`) and the horizon table."""
     parameter_sets = scenarios.parameter_sets(scenario_parameters, chapter.parameters)
     display(parameter_boxes(parameter_sets, chapter.used))
     runs = scenarios.run_all(scenarios.ChainInputs(**queries.chain_inputs(chapter.connection)), parameter_sets)
@@ -331,6 +332,7 @@ def scenario_projections(chapter: ChapterContext, scenario_parameters: dict) -> 
         f"{summary['base_year']}, then projected to {summary['horizon']}; the {main} scenario reaches "
         f"{summary['main_h100e_millions']:.1f} million H100-equivalents.",
     )
+    display(whatif.panel(runs[main], citation.edition().version))
     display(
         report.html_table(
             scenarios.horizon_display(scenarios.horizon_table(runs)),
