@@ -208,9 +208,15 @@ def vega_expression(expression: str, columns: set[str]) -> str:
     return _vega(_parse(expression), columns)
 
 
-def vega_lite_transforms(steps: Sequence[Step], columns: Sequence[str] = ("year",)) -> list[dict]:
-    """The steps as Vega-Lite transforms over rows that hold ``columns`` (one row per year), sorted by ``year``."""
+def vega_lite_transforms(
+    steps: Sequence[Step], columns: Sequence[str] = ("year",), groupby: Sequence[str] = ()
+) -> list[dict]:
+    """The steps as Vega-Lite transforms over rows that hold ``columns`` (one row per year), sorted by ``year``.
+
+    ``groupby`` names the columns that tell paths apart when the rows hold several (a Monte Carlo draw per path):
+    running and total steps then run within each path. A parameter named in ``columns`` is read from the row."""
     known = set(columns)
+    grouped = {"groupby": list(groupby)} if groupby else {}
     transforms: list[dict] = []
     for step in steps:
         if isinstance(step, Calculate):
@@ -223,9 +229,10 @@ def vega_lite_transforms(steps: Sequence[Step], columns: Sequence[str] = ("year"
                     "window": [{"op": step.op, "field": step.field, "as": step.column}],
                     "sort": [{"field": "year", "order": "ascending"}],
                     "frame": [None, 0],
+                    **grouped,
                 }
             )
         else:
-            transforms.append({"joinaggregate": [{"op": step.op, "field": step.field, "as": step.column}]})
+            transforms.append({"joinaggregate": [{"op": step.op, "field": step.field, "as": step.column}], **grouped})
         known.add(step.column)
     return transforms
