@@ -21,6 +21,8 @@ from compute_ledger import (
     citation,
     claims,
     datapackage,
+    edition_diff,
+    editions,
     escape,
     inputs,
     key_numbers,
@@ -48,7 +50,29 @@ def build_site(
     assemble(book_build.SOURCE, processed, manifest, vendor_bundle)
     built = book_build.build(book_build.SOURCE, book_build.OUTPUT, structure, log, started, from_scratch)
     shutil.copytree(built, target)
+    editions.unpack_sites(target)
     return target
+
+
+def changes_page_for(processed: paths.ProcessedLayout, catalogue: pd.DataFrame) -> str:
+    """The "What changed" page of this build: this edition's frozen catalogue if it is released, else this run's,
+    against the previous frozen edition."""
+    edition = citation.edition()
+    frozen = editions.by_version(edition.version)
+    if frozen is not None:
+        figures, catalogue = frozen.table("figures"), frozen.key_numbers()
+    else:
+        figures = pd.read_csv(processed.tables / "figures.csv", dtype=str, keep_default_na=False)
+    return changes_page(
+        editions.previous(edition.version),
+        edition.version,
+        edition.date,
+        frozen is not None,
+        figures,
+        catalogue,
+        editions.released(),
+        sorted(editions.site_archives()),
+    )
 
 
 def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict, vendor_bundle: Path) -> set[str]:
@@ -74,6 +98,11 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
     catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
     folder.write_text("key_numbers.md", key_numbers_page(catalogue, figure_sources))
     folder.write_text("changelog.md", inputs.read_text(paths.DATA_CHANGELOG))
+    folder.write_text(f"{CHANGES_PAGE}.md", changes_page_for(processed, catalogue))
+    for frozen in editions.released():  # each frozen edition's small files, at its stable address
+        for path in sorted(p for p in frozen.folder.rglob("*") if p.is_file()):
+            relative = path.relative_to(paths.EDITIONS).as_posix()
+            folder.write(f"_extra/{editions.SITE_FOLDER}/{relative}", path.read_bytes())
     for suffix, text in citation_files(citables(figures_cited, catalogue)).items():
         folder.write_text(f"_extra/{CITATIONS}{suffix}", text)
     folder.write_text("parameters.md", parameters_page(manifest))
@@ -171,7 +200,12 @@ def toc_text() -> str:
             {"caption": "Chapters", "numbered": True, "chapters": [{"file": c.name} for c in chapters.CHAPTERS]},
             {
                 "caption": "Cite and reuse",
-                "chapters": [{"file": "key_numbers"}, {"file": "data"}, {"file": "changelog"}],
+                "chapters": [
+                    {"file": "key_numbers"},
+                    {"file": "data"},
+                    {"file": CHANGES_PAGE},
+                    {"file": "changelog"},
+                ],
             },
             {"caption": "Appendices", "chapters": [{"file": "sources"}, {"file": "parameters"}, {"file": "run"}]},
             {"caption": "About", "chapters": [{"file": "about"}]},
@@ -624,4 +658,146 @@ def run_page(manifest: dict) -> str:
     lines += ["", "## Package versions", "", "| package | version |", "|---|---|"]
     for name, version in identity["packages"].items():
         lines.append(f"| {name} | {version} |")
+    return "\n".join(lines) + "\n"
+
+
+CHANGES_PAGE = "changes"
+
+
+def _figure_ids(ids, current: set[str]) -> str:
+    """Figure ids, each linked to its Sources entry when this edition still has it."""
+    return ", ".join(
+        _figure_link(i) if i in current else f"<code>{escape.html_text(i)}</code> (not in this edition)" for i in ids
+    )
+
+
+def _local_link(relative: str, text: str) -> str:
+    """A link to a file of this site (a relative address of our own making, escaped as text)."""
+    return f'<a href="{escape.html_text(relative)}">{escape.html_text(text)}</a>'
+
+
+def _value_text(value: object, unit: str) -> str:
+    number = edition_diff._number(value)
+    return report.quantity(number, unit) if number is not None and "→" not in unit else report.cell(value)
+
+
+def changes_page(
+    old: editions.FrozenEdition | None,
+    version: str,
+    date: str,
+    released: bool,
+    figures: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    frozen: list[editions.FrozenEdition],
+    archived: list[str],
+) -> str:
+    """ "What changed in this edition": every key number that moved since the previous frozen edition (old, new,
+    change, why), the key numbers added and removed, and the ledger's rows added, removed and changed by category;
+    then the frozen editions and where to read them. ``figures`` and ``catalogue`` are this edition's (cells as
+    text); ``released``: whether they are this edition's frozen ones; ``archived``: the editions whose site this
+    build carries under editions/<version>/."""
+    this = f"edition {version} ({date})" + ("" if released else ", not yet released")
+    lines = ["# What changed in this edition", ""]
+    if old is None:
+        lines += [
+            f"This is {escape.md_text(this)}; no earlier edition is frozen in `editions/`, so there is no diff.",
+            "",
+        ]
+    else:
+        changes = edition_diff.ledger_changes(old.table("figures"), figures)
+        summary = edition_diff.ledger_summary(changes, old.table("figures"), figures)
+        moved = edition_diff.key_number_changes(old.key_numbers(), catalogue, changes)
+        added, removed = edition_diff.key_numbers_added_removed(old.key_numbers(), catalogue)
+        current = set(figures["figure_id"])
+        lines += [
+            f"From edition {old.version} ({old.date}) to {escape.md_text(this)}. Everything below is computed from "
+            f"the two editions' frozen catalogues (`editions/{old.version}/`"
+            + (f" and `editions/{version}/`" if released else " and this build's")
+            + "): the key numbers and the ledger's figures. A row is *corrected* when its value, range, unit, date, "
+            "status, chip, power measure or scope changed; *re-sourced* when only its source changed (and perhaps its "
+            "quote and notes); *edited* when only other fields changed. Why each figure changed is in the "
+            "[data changelog](changelog.md).",
+            "",
+            f"## Key numbers that moved ({len(moved)})",
+            "",
+        ]
+        body = []
+        for row in moved.itertuples():
+            reasons = "".join(
+                f"<li>{escape.html_text(text)}"
+                + (
+                    f" ({len(ids)}): <details><summary>the rows</summary>{_figure_ids(ids, current)}</details>"
+                    if ids
+                    else ""
+                )
+                + "</li>"
+                for text, ids in row.why
+            )
+            change = "" if row.change != row.change else report.quantity(row.change, row.unit)
+            ratio = "" if row.ratio != row.ratio else f"×{report.cell(round(row.ratio, 3))}"
+            anchor = key_numbers.anchor(row.id)
+            link = (
+                f'<a href="key_numbers.html#{anchor}"><code>{escape.html_text(row.id)}</code></a>'
+                if row.id in set(catalogue["id"])
+                else f"<code>{escape.html_text(row.id)}</code>"
+            )
+            body.append(
+                f"<tr><td>{link}<br>{escape.html_text(row.description)}</td>"
+                f"<td>{escape.html_text(_value_text(row.old, row.unit))}</td>"
+                f"<td>{escape.html_text(_value_text(row.new, row.unit))}</td>"
+                f"<td>{escape.html_text(change)} {escape.html_text(ratio)}</td><td><ul>{reasons}</ul></td></tr>"
+            )
+        lines += [
+            '<div class="cl-table-wrap"><table class="cl-table cl-changes" id="tbl-key-numbers-moved"><thead><tr>'
+            f"<th>key number</th><th>{old.version}</th><th>{escape.html_text(version)}</th><th>change</th>"
+            f"<th>why</th></tr></thead><tbody>{''.join(body)}</tbody></table></div>",
+            "",
+            f"Key numbers new in this edition ({len(added)}): "
+            + (", ".join(f"<code>{escape.html_text(i)}</code>" for i in added["id"]) or "none")
+            + ".",
+            "",
+            f"Key numbers of {old.version} that this edition no longer publishes ({len(removed)}): "
+            + (", ".join(f"<code>{escape.html_text(i)}</code>" for i in removed["id"]) or "none")
+            + ".",
+            "",
+            "## Ledger rows added, removed and changed",
+            "",
+        ]
+        head = "".join(f"<th>{escape.html_text(c)}</th>" for c in summary.columns)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{escape.html_text(report.cell(v))}</td>" for v in record) + "</tr>"
+            for record in summary.itertuples(index=False)
+        )
+        lines += [
+            '<div class="cl-table-wrap"><table class="cl-table" id="tbl-ledger-changes"><thead><tr>'
+            f"{head}</tr></thead><tbody>{rows}</tbody></table></div>",
+            "",
+        ]
+        for category, group in changes.groupby("category", sort=True):
+            items = "".join(
+                f"<li>{escape.html_text(r.change)}: {_figure_ids([r.figure_id], current)}"
+                + (f" ({escape.html_text(r.fields)})" if r.fields else "")
+                + "</li>"
+                for r in group.itertuples()
+            )
+            lines += [
+                f"<details><summary>{escape.html_text(category)}: {len(group)} rows</summary><ul>{items}</ul>"
+                "</details>",
+                "",
+            ]
+    lines += ["## Frozen editions", ""]
+    for edition in reversed(frozen):
+        files = " · ".join(
+            _local_link(f"{editions.SITE_FOLDER}/{edition.version}/{name}", name)
+            for name in ("key_numbers.csv", "datapackage.json", "CITATION.cff", "edition.json")
+        )
+        site = (
+            _local_link(f"{editions.SITE_FOLDER}/{edition.version}/index.html", "its site")
+            if edition.version in archived
+            else "its site is not in this build (the archive is kept where the edition was released)"
+        )
+        lines += [
+            f"- **{edition.version}** ({edition.date}), from commit `{edition.commit[:12]}`, "
+            f"{escape.md_text(edition.frozen_by)}: {site}; {files}.",
+        ]
     return "\n".join(lines) + "\n"

@@ -162,6 +162,12 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
     inputs |= {name: sha256_file(paths.ROOT / name) for name in documents}
     inputs |= {_relative(p): sha256_file(p) for p in notebooks}
     inputs[_relative(paths.BOOK) + "/"] = tree_hash(paths.BOOK)
+    # The frozen editions (the diff page, their files on the site) and their site archives, read by the book only.
+    inputs["editions/"] = tree_hash(paths.EDITIONS) if paths.EDITIONS.is_dir() else ""
+    archives = (
+        sorted(paths.EDITION_SITES.glob(f"*/{paths.EDITION_SITE_ARCHIVE}")) if paths.EDITION_SITES.is_dir() else []
+    )
+    inputs["edition sites"] = sha256_bytes(*(f"{p.parent.name}:{sha256_file(p)}".encode() for p in archives))
     values = parameters.model_dump(mode="json")
     scenarios = {name: p.model_dump(mode="json") for name, p in sorted(scenario_parameters.items())}
     # Notebooks that declare `scenario_parameters` get every scenario's full parameter set (name -> values).
@@ -182,6 +188,8 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
         inputs[_relative(paths.BOOK) + "/"].encode(),
         _json([inputs[_relative(p)] for p in notebooks]),
         _json([inputs[name] for name in documents]),
+        inputs["editions/"].encode(),
+        inputs["edition sites"].encode(),
     )
     shared = {
         steps.ENVIRONMENT: environment,

@@ -19,6 +19,8 @@ BOOK_HTML = BOOK / "_build" / "html"
 SCENARIOS = ROOT / "scenarios"
 CITATION_CFF = ROOT / "CITATION.cff"
 DATA_CHANGELOG = ROOT / "data" / "CHANGELOG.md"
+# Frozen editions: each released edition's catalogue (key numbers, tables, datapackage, citation files), in the repo.
+EDITIONS = ROOT / "editions"
 
 # Work area of a run: staging copies, the lock, the cache. Never published, never committed.
 WORK = ROOT / "build"
@@ -27,6 +29,10 @@ STAGING = WORK / "staging"  # what a run writes before publishing; one at a time
 FAILED_NOTEBOOKS = WORK / "failed"  # the executed copy of a notebook that failed, with its traceback
 # The book's assembled sources and Sphinx's build folder, kept between runs so that Sphinx re-reads changed pages only.
 BOOK_WORK = WORK / "book"
+# The built site of each released edition, as an archive (too large for the repo): editions/<version>/site.tar.gz.
+# The book unpacks each one under editions/<version>/ of the site; a published site must keep that folder.
+EDITION_SITES = WORK / "editions"
+EDITION_SITE_ARCHIVE = "site.tar.gz"
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 
 
