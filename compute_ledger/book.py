@@ -28,6 +28,7 @@ from compute_ledger import (
     key_numbers,
     params,
     paths,
+    pdf_edition,
     report,
     schema,
     units,
@@ -51,6 +52,7 @@ def build_site(
     built = book_build.build(book_build.SOURCE, book_build.OUTPUT, structure, log, started, from_scratch)
     shutil.copytree(built, target)
     editions.unpack_sites(target)
+    pdf_edition.write_pdf(target, log)
     return target
 
 

@@ -76,10 +76,15 @@ def site_url() -> str:
     return edition().url
 
 
+EDITIONS_FOLDER = "editions"  # the site's folder of frozen editions (compute_ledger.editions.SITE_FOLDER)
+
+
 def page_url(page: str, anchor: str = "") -> str:
-    """Address of a page (and anchor) of the published book; relative when no site URL is set."""
+    """The stable address of a page (and anchor) of this edition: ``editions/<version>/<page>.html`` on the published
+    book, where the release keeps the edition readable after the next one appears (compute_ledger.release); relative
+    to the site's root when no site URL is set."""
     base = site_url()
-    target = f"{page}.html" + (f"#{anchor}" if anchor else "")
+    target = f"{EDITIONS_FOLDER}/{edition().version}/{page}.html" + (f"#{anchor}" if anchor else "")
     return f"{base}/{target}" if base else target
 
 

@@ -69,6 +69,12 @@ def parser() -> argparse.ArgumentParser:
         help="longest a notebook cell may run (default 600)",
     )
     p.add_argument("--no-book", action="store_true", help="stop after the notebooks (no site build)")
+    p.add_argument(
+        "--release",
+        metavar="VERSION",
+        help="release an edition (e.g. 0.3.0): date CITATION.cff, run on the defaults, freeze editions/VERSION, "
+        "archive the site, commit and tag vVERSION",
+    )
     return p
 
 
@@ -113,6 +119,54 @@ def main(argv: list[str] | None = None) -> int:
         cell_timeout=args.cell_timeout,
         build_book=not args.no_book,
     )
+    if args.release:
+        return _release(args, options)
+    return _run(options)
+
+
+def _release(args: argparse.Namespace, options: run.RunOptions) -> int:
+    """``--release VERSION``: date the edition, run on the defaults, freeze it, build the book with it, tag it."""
+    import time
+
+    from compute_ledger import release
+
+    if args.assignments or args.params_file or args.scenarios or args.no_book:
+        print(
+            "error: --release runs on the defaults and builds the book: drop --set, --params, --scenario and "
+            "--no-book\nNothing was run.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    started = time.perf_counter()
+    try:
+        prepared = release.prepare(args.release)
+    except (release.ReleaseError, OSError) as error:
+        print(f"error: {error}\nNothing was run.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        status = _run(options)
+        if status == 0:
+            release.freeze(prepared)
+            status = _run(options)  # the book again, now with the edition under editions/VERSION/
+        if status != 0:
+            release.restore(prepared)
+            print(f"The release of {args.release} was undone: CITATION.cff is as it was.", file=sys.stderr)
+            return status
+        tag = release.commit_and_tag(prepared)
+    except BaseException as error:
+        release.restore(prepared)
+        print(f"error: {error}\nThe release of {args.release} was undone: CITATION.cff is as it was.", file=sys.stderr)
+        return EXIT_STEP_FAILED
+    print(
+        f"released edition {prepared.version} ({prepared.date}): editions/{prepared.version}/, "
+        f"{paths.EDITION_SITES.relative_to(paths.ROOT)}/{prepared.version}/site.tar.gz, tag {tag}, "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+    return 0
+
+
+def _run(options: run.RunOptions) -> int:
+    """One pipeline run, its failures reported in one line each; the exit status."""
     try:
         run.run(options)
     except (errors.RawDataError, errors.InputFileError, errors.EvidenceError) as error:

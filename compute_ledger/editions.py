@@ -26,13 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from compute_ledger import paths
+from compute_ledger import citation, paths
 from compute_ledger.errors import InputFileError
 
 VERSION_PATTERN = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 EDITION_FILE = "edition.json"
 SITE_ARCHIVE = paths.EDITION_SITE_ARCHIVE
-SITE_FOLDER = "editions"  # the site's folder of frozen editions: editions/<version>/
+SITE_FOLDER = citation.EDITIONS_FOLDER  # the site's folder of frozen editions: editions/<version>/
 CATALOGUE_FILES = ("key_numbers.csv", "key_numbers.json", "datapackage.json")
 CITATION_FILES = ("compute-ledger.bib", "compute-ledger.json", "compute-ledger.ris")
 

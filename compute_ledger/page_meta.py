@@ -1,7 +1,8 @@
 """Sphinx extension for the book: every page gets a meta description, Open Graph and Twitter card tags, read from
 the page itself (its title and first paragraph), written through the one escaping layer, and the image of its first
-chart (the chart's PNG export). With the site address set (``citation.site_url``: the ``url`` of ``CITATION.cff``) the
-tags carry absolute addresses (the page's ``og:url``, the image); without it, the image's address is relative.
+chart (the chart's PNG export); and each page's download menu links the PDF edition. With the site address set
+(``citation.site_url``: the ``url`` of ``CITATION.cff``) the tags carry absolute addresses (the page's ``og:url``,
+the image); without it, the image's address is relative.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from compute_ledger import citation, escape
 DESCRIPTION_CHARS = 200
 MIN_PARAGRAPH_CHARS = 40  # shorter paragraphs are labels ("Table.", a figure number), not a description
 SPHINX_PAGES = {"genindex": "Index", "search": "Search"}  # the pages Sphinx writes without a document, by title
+PDF_FILE = "compute-ledger.pdf"  # compute_ledger.pdf_edition.PDF_NAME (this extension loads no pandas or Altair)
 _FIRST_PNG = re.compile(r'class="cl-download" href="([^"]+\.png)"')
 
 
@@ -81,6 +83,28 @@ def _add_tags(app, pagename: str, templatename: str, context: dict, doctree: nod
     context["metatags"] = context.get("metatags", "") + tags(pagename, doctree, fallback) + "\n"
 
 
+PDF_BUTTON = "download-edition-pdf-button"
+
+
+def _add_pdf_edition(app, pagename, templatename, context, doctree) -> None:
+    """The page's download menu (sphinx-book-theme's) also offers the whole edition as a PDF
+    (:mod:`compute_ledger.pdf_edition`), beside its own print of the page."""
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"].append(
+                {
+                    "type": "link",
+                    "url": context["pathto"](PDF_FILE, 1),
+                    "text": "PDF edition",
+                    "tooltip": "The whole book, this edition, as a PDF",
+                    "icon": "fas fa-book",
+                    "label": PDF_BUTTON,
+                }
+            )
+
+
 def setup(app) -> dict:
     app.connect("html-page-context", _add_tags)
+    # After sphinx-book-theme's add_header_buttons (priority 501) has made the menu.
+    app.connect("html-page-context", _add_pdf_edition, priority=502)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

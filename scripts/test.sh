@@ -1,15 +1,10 @@
 #!/usr/bin/env bash
-# Set up (Python packages and Debian's chromium for the browser tests), then lint and run every test.
+# Set up (Python packages; Debian's chromium for the browser tests and the PDF, poppler-utils for the PDF's test),
+# then lint and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
-fi
+bash scripts/debian-packages.sh chromium=chromium pdftotext=poppler-utils
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python -m pytest "$@"
