@@ -15,10 +15,13 @@ same site prints the same bytes.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from compute_ledger import chapters, charts, citation, escape
+from compute_ledger.errors import BookError
 
 PDF_NAME = "compute-ledger.pdf"
 PRINT_NAME = "_print.html"  # written beside the pages while printing (for their images), then removed
@@ -141,9 +144,13 @@ def write_pdf(site: Path, log=print) -> Path | None:
         '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
     )
     target = site / PDF_NAME
+    # Chromium puts a socket in TMPDIR, whose path must stay short (a deep TMPDIR aborts it): the system's /tmp.
+    environment = {**os.environ, "TMPDIR": tempfile.gettempdir() if len(tempfile.gettempdir()) < 40 else "/tmp"}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"], env=environment
+            )
             page = browser.new_page()
             page.goto(document.resolve().as_uri(), wait_until="load")
             pdf = page.pdf(
@@ -157,6 +164,9 @@ def write_pdf(site: Path, log=print) -> Path | None:
                 tagged=True,
             )
             browser.close()
+    except Exception as error:  # Playwright's errors carry Chromium's whole log: the first line says what failed
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BookError(f"the PDF edition could not be printed with {CHROMIUM}: {first}") from None
     finally:
         document.unlink(missing_ok=True)
     target.write_bytes(_pin_dates(pdf, edition.date))
