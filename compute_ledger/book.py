@@ -51,8 +51,8 @@ def build_site(
     assemble(book_build.SOURCE, processed, manifest, vendor_bundle)
     built = book_build.build(book_build.SOURCE, book_build.OUTPUT, structure, log, started, from_scratch)
     shutil.copytree(built, target)
-    editions.unpack_sites(target)
     pdf_edition.write_pdf(target, log)
+    editions.publish_sites(target, citation.edition().version)
     return target
 
 
@@ -73,7 +73,7 @@ def changes_page_for(processed: paths.ProcessedLayout, catalogue: pd.DataFrame) 
         figures,
         catalogue,
         editions.released(),
-        sorted(editions.site_archives()),
+        sorted({edition.version, *editions.site_archives()}),
     )
 
 

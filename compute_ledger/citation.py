@@ -88,6 +88,13 @@ def page_url(page: str, anchor: str = "") -> str:
     return f"{base}/{target}" if base else target
 
 
+def live_page_url(page: str) -> str:
+    """The address of a page on the live book (its canonical address, which the next edition replaces); relative when
+    no site URL is set. Citations use :func:`page_url`, the edition's own."""
+    base = site_url()
+    return f"{base}/{page}.html" if base else f"{page}.html"
+
+
 def site_file_url(relative: str) -> str:
     """Address of a file the site serves (an image, a download); relative when no site URL is set."""
     base = site_url()

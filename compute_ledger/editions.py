@@ -8,9 +8,9 @@ A released edition keeps, in the repository under ``editions/<version>/`` (small
   paths are relative, so the frozen folder is itself a valid data package);
 * ``CITATION.cff`` and ``citations/`` (BibTeX, CSL-JSON, RIS): how to cite it.
 
-Its built site is kept as an archive outside the repository (``build/editions/<version>/site.tar.gz``): the book
-unpacks each archive it finds under ``editions/<version>/`` of the site, the stable address every citation of that
-edition points to.
+Its built site is kept as an archive outside the repository (``build/editions/<version>/site.tar.gz``). Each build
+puts its own pages under ``editions/<its version>/`` of the site (the stable address its citations point to) and
+unpacks there the archive of each earlier edition it finds.
 """
 
 from __future__ import annotations
@@ -168,14 +168,26 @@ def site_archives() -> dict[str, Path]:
     return {e.version: e.site_archive for e in released() if e.site_archive.is_file()}
 
 
-def unpack_sites(site: Path) -> list[str]:
-    """Unpack every frozen edition's site archive under ``site/editions/<version>/`` (a fresh copy of the built site,
-    beside the edition's frozen files); returns the versions."""
-    versions = []
-    for version, archive_path in site_archives().items():
-        target = site / SITE_FOLDER / version  # holds the edition's frozen files already (the book's extra files)
+def publish_sites(site: Path, version: str) -> list[str]:
+    """Put every frozen edition's site under ``site/editions/<version>/``, beside the edition's frozen files: this
+    build's own copy for its own ``version`` (so its citations resolve in every build, released or not), the archive
+    of each earlier edition that has one on this machine. Returns the versions whose site is there."""
+    own = site / SITE_FOLDER / version
+    own.mkdir(parents=True, exist_ok=True)
+    for path in sorted(site.iterdir()):
+        if path.name == SITE_FOLDER:
+            continue
+        if path.is_dir():
+            shutil.copytree(path, own / path.name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(path, own / path.name)
+    versions = [version]
+    for other, archive_path in site_archives().items():
+        if other == version:
+            continue
+        target = site / SITE_FOLDER / other  # holds the edition's frozen files already (the book's extra files)
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(archive_path, mode="r:gz") as archive:
             archive.extractall(target, filter="data")
-        versions.append(version)
-    return versions
+        versions.append(other)
+    return sorted(versions, key=version_key)

@@ -67,7 +67,7 @@ def tags(pagename: str, doctree: nodes.Node | None, fallback_title: str = "") ->
         ("name", "twitter:description", text),
     ]
     if citation.site_url():
-        pairs.append(("property", "og:url", citation.page_url(pagename)))
+        pairs.append(("property", "og:url", citation.live_page_url(pagename)))
     if image:
         pairs += [
             ("property", "og:image", citation.site_file_url(image)),

@@ -95,7 +95,7 @@ def test_an_item_in_the_three_formats_with_a_hostile_label():
 def test_with_a_site_address_every_format_is_absolute(monkeypatch):
     monkeypatch.setattr(citation, "site_url", lambda: SITE)
     item = citation.Citable("kn-growth-x", "key number", "Key number growth.x", "key_numbers", "kn-growth-x")
-    expected = f"{SITE}/key_numbers.html#kn-growth-x"
+    expected = f"{SITE}/editions/{citation.edition().version}/key_numbers.html#kn-growth-x"
     assert _bibtex_entries(citation.bibtex([item]))["computeledger-kn-growth-x"]["url"] == expected
     assert json.loads(citation.csl_json_text([item]))[0]["URL"] == expected
     assert _ris_records(citation.ris([item]))[0]["UR"] == [expected]

@@ -156,7 +156,7 @@ def test_a_frozen_edition_reads_back_and_is_frozen_once(edition_store):
         editions.version_key("1.0")
 
 
-def test_the_site_archive_is_reproducible_and_unpacks_beside_the_frozen_files(edition_store):
+def test_the_site_archive_is_reproducible_and_each_edition_is_published_beside_its_files(edition_store):
     root, processed = edition_store
     editions.freeze("1.0.0", "2026-01-02", "abc", "by a test", processed, root / "CITATION.cff", None)
     html = root / "html"
@@ -168,12 +168,19 @@ def test_the_site_archive_is_reproducible_and_unpacks_beside_the_frozen_files(ed
     assert editions.archive_site(html, "1.0.0").read_bytes() == first
     with tarfile.open(editions.by_version("1.0.0").site_archive) as archive:
         assert archive.getnames() == ["index.html"]  # an earlier edition's copy is not archived again
+    # A later build (1.1.0) carries its own pages and 1.0.0's archive, each beside its frozen files.
     site = root / "site"
+    (site / "_static").mkdir(parents=True)
+    (site / "index.html").write_text("<p>1.1.0</p>", encoding="utf-8")
+    (site / "_static" / "style.css").write_text("css", encoding="utf-8")
     (site / "editions" / "1.0.0").mkdir(parents=True)
     (site / "editions" / "1.0.0" / "key_numbers.csv").write_text("frozen", encoding="utf-8")
-    assert editions.unpack_sites(site) == ["1.0.0"]
+    assert editions.publish_sites(site, "1.1.0") == ["1.0.0", "1.1.0"]
     assert (site / "editions" / "1.0.0" / "index.html").read_text() == "<p>1.0.0</p>"
     assert (site / "editions" / "1.0.0" / "key_numbers.csv").read_text() == "frozen"
+    assert (site / "editions" / "1.1.0" / "index.html").read_text() == "<p>1.1.0</p>"
+    assert (site / "editions" / "1.1.0" / "_static" / "style.css").read_text() == "css"
+    assert not (site / "editions" / "1.1.0" / "editions").exists()
 
 
 def test_dating_the_citation_sets_both_versions_and_dates_and_keeps_comments():
@@ -243,7 +250,7 @@ def test_the_release_command_freezes_dates_archives_and_tags(built_copy, monkeyp
     # The site carries the edition at its stable address, and its citations point there.
     html = built_copy / "book" / "_build" / "html"
     assert "edition 9.0.0" in (html / "editions" / "9.0.0" / "intro.html").read_text(encoding="utf-8")
-    assert "editions/9.0.0/gpu_counts.html" in (html / "data" / "citations" / "compute-ledger.bib").read_text()
+    assert "/editions/9.0.0/gpu_counts.html#fig-" in (html / "data" / "citations" / "compute-ledger.bib").read_text()
     assert "edition 9.0.0" in (html / "changes.html").read_text(encoding="utf-8")
 
     again = run_pipeline(built_copy, "--release", "9.0.0")
