@@ -120,10 +120,13 @@ def _site_citations(root: Path) -> dict[str, list[tuple[str, str]]]:
         text = page.read_text(encoding="utf-8")
         for kind, suffix in (("cl-bibtex", "bib"), ("cl-csl", "json"), ("cl-ris", "ris")):
             found[suffix] += [(page.name, html.unescape(block)) for block in _BLOCK[kind].findall(text)]
-    # Every .bib and .ris file the site serves; of its many JSON files, those of the citations folder.
+    # Every .bib and .ris file the site serves; of its many JSON files, those of the citations folder. Not those
+    # under editions/: copies of whole editions (this one's included), with the same citations.
     for suffix, folder in (("bib", root), ("ris", root), ("json", root / "data" / "citations")):
         found[suffix] += [
-            (str(p.relative_to(root)), p.read_text(encoding="utf-8")) for p in folder.rglob(f"*.{suffix}")
+            (str(p.relative_to(root)), p.read_text(encoding="utf-8"))
+            for p in folder.rglob(f"*.{suffix}")
+            if p.relative_to(root).parts[0] != "editions"
         ]
     return found
 

@@ -250,7 +250,7 @@ def test_the_release_command_freezes_dates_archives_and_tags(built_copy, monkeyp
     # The site carries the edition at its stable address, and its citations point there.
     html = built_copy / "book" / "_build" / "html"
     assert "edition 9.0.0" in (html / "editions" / "9.0.0" / "intro.html").read_text(encoding="utf-8")
-    assert "/editions/9.0.0/gpu_counts.html#fig-" in (html / "data" / "citations" / "compute-ledger.bib").read_text()
+    assert "editions/9.0.0/key_numbers.html#kn-" in (html / "data" / "citations" / "compute-ledger.bib").read_text()
     assert "edition 9.0.0" in (html / "changes.html").read_text(encoding="utf-8")
 
     again = run_pipeline(built_copy, "--release", "9.0.0")
