@@ -32,7 +32,37 @@ Timings on a shared machine vary by +-20 %: the 1-minute load average is printed
 
 Last run
 --------
-(not run yet)
+Measured 2026-12-07 (05:50-06:00 UTC) on this shared 2-core machine, other agents' jobs running beside it (load
+average 2.9 to 6.1 on 2 cores), with ``/work/main/.venv`` (jupyter-book 1.0.4.post1, myst-nb 1.4.0, Sphinx 7.4.7):
+::
+
+    load average (1, 5, 15 min) before: 2.86, 3.92, 3.14
+    load average (1, 5, 15 min) after:  6.12, 4.98, 3.81
+    1-minute load before each command: pipeline full: 2.86; pipeline no-op: 5.18; pipeline one parameter: 5.18;
+      pipeline reference (untimed): 4.50; jupyter-book full: 5.34; jupyter-book no-op: 4.47; jupyter-book one
+      parameter: 4.59; jupyter-book reference (untimed): 5.97  [one printed line, wrapped here]
+    one parameter: pipeline --set pue=1.3; Jupyter Book: 'pue = 1.3' typed into
+      the parameters cell of projections, checks, claims (the notebooks that declare pue)
+
+    case             pipeline s  Jupyter Book s  pipeline / JB
+    full (empty)          81.86           48.50           1.69
+    no-op                  0.47            2.87           0.16
+    one (pue)             43.96           28.48           1.54
+
+    after the one-parameter re-build, over the 8 pages both build (intro, gpu_counts, power, money, growth,
+      projections, checks, claims):  [one printed line, wrapped here]
+    pipeline      pages depending on pue: 4, stale: 0 (none); glued values depending on pue: 13, stale: 0
+    Jupyter Book  pages depending on pue: 4, stale: 0 (none); glued values depending on pue: 13, stale: 0
+    cross-check: the two reference builds' intro glues 59 and 59 values; 0 differ by position
+    jupyter-book lines saying a notebook failed or a glued value was missing: 0
+
+Jupyter Book left no value stale here because the only page that glues from other pages is the intro, the book's
+root, and Sphinx writes the root document on every build (``docnames.add(self.config.root_doc)`` in
+``sphinx.builders.Builder.write``), resolving its pending glue references from the chapters' fresh glue caches. A
+page other than the root that glued from a chapter would be rewritten only when it is itself outdated (Sphinx's
+rule, not measured here: no such page exists in this book). The one-parameter figures are larger than those quoted
+in issue 14 (6.6-10.6 s and 9.6-25 s); the machine was loaded during this run (see the load averages), and the cause
+of the difference was not measured.
 """
 
 from __future__ import annotations
