@@ -32,8 +32,9 @@ Timings on a shared machine vary by +-20 %: the 1-minute load average is printed
 
 Last run
 --------
-Measured 2026-12-07 (05:50-06:00 UTC) on this shared 2-core machine, other agents' jobs running beside it (load
-average 2.9 to 6.1 on 2 cores), with ``/work/main/.venv`` (jupyter-book 1.0.4.post1, myst-nb 1.4.0, Sphinx 7.4.7):
+Measured 2026-12-07 (started 05:50 UTC, about 5 minutes) on this shared 2-core machine, other agents' jobs running
+beside it (load average 2.9 to 6.1 on 2 cores), with ``/work/main/.venv`` (jupyter-book 1.0.4.post1, myst-nb 1.4.0,
+Sphinx 7.4.7):
 ::
 
     load average (1, 5, 15 min) before: 2.86, 3.92, 3.14
