@@ -20,14 +20,16 @@ def _graded(chapter: ChapterContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def chart_data(graded: pd.DataFrame) -> pd.DataFrame:
-    """What the chart plots: one point per pair, with the unit in its label and the sentence for the tooltip."""
+    """What the chart plots: one point per pair, coloured by who projected (with the unit), the quantity and the
+    sentence for the tooltip."""
     return pd.DataFrame(
         {
             "pair_id": graded["pair_id"],
             "projected": graded["projected"],
             "observed": graded["observed"],
             "unit": graded["unit"],
-            "quantity": graded["quantity"] + " (" + graded["unit"] + ")",
+            "projection_by": graded["projection_by"] + " (" + graded["unit"] + ")",
+            "quantity": graded["quantity"],
             "ratio": graded["ratio"],
             "sentence": graded["sentence"],
         }
@@ -49,11 +51,22 @@ def projected_vs_observed(data: pd.DataFrame) -> alt.LayerChart:
         alt.Chart(data)
         .mark_point(size=110, filled=True, opacity=0.85)
         .encode(
-            x=alt.X("projected:Q", title="Projected (log scale, the pair's unit)", scale=scale),
-            y=alt.Y("observed:Q", title="Observed later (log scale)", scale=scale),
-            color=alt.Color("quantity:N", title="Quantity", legend=alt.Legend(orient="bottom", columns=1)),
+            x=alt.X(
+                "projected:Q",
+                title="Projected (log scale, the pair's unit)",
+                scale=scale,
+                axis=alt.Axis(labelOverlap=True),
+            ),
+            y=alt.Y("observed:Q", title="Observed later (log scale)", scale=scale, axis=alt.Axis(labelOverlap=True)),
+            color=alt.Color(
+                "projection_by:N",
+                title="Projection (unit)",
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=360),
+            ),
             tooltip=common.tooltip(
-                ("pair_id:N", "Pair"), ("ratio:Q", "Observed ÷ projected", ".2f"), ("sentence:N", "In one sentence")
+                ("quantity:N", "Quantity"),
+                ("ratio:Q", "Observed ÷ projected", ".2f"),
+                ("sentence:N", "In one sentence"),
             ),
         )
     )
