@@ -155,7 +155,7 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
     packages = package_versions()
     commit = git_commit()
     notebooks = [chapter.notebook for chapter in chapters.CHAPTERS]
-    tables = (paths.SOURCES_CSV, paths.FIGURES_CSV, paths.CHIPS_CSV, paths.SYSTEMS_CSV)
+    tables = (paths.SOURCES_CSV, paths.FIGURES_CSV, paths.CHIPS_CSV, paths.SYSTEMS_CSV, paths.SCORECARD_CSV)
     inputs = {_relative(p): sha256_file(p) for p in (*tables, paths.CITATION_CFF)}
     # Read by the catalogues and the book: the data dictionary (datapackage.json, Data page) and the changelog.
     documents = [_relative(p) for p in (paths.DATA_RAW / "README.md", paths.DATA_CHANGELOG)]

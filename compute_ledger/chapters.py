@@ -26,6 +26,7 @@ CHAPTERS = (
     Chapter("projections", 5, "Projections"),
     Chapter("checks", 6, "Cross-checks"),
     Chapter("claims", 7, "Claims ledger"),
+    Chapter("scorecard", 8, "Scorecard of projections"),
 )
 
 

@@ -72,7 +72,16 @@ VIEWS = {
     """,
 }
 
-EXPORTED = ("sources", "figures", "chips", "systems", "figures_sourced", "largest_cluster_by_year", "disagreements")
+EXPORTED = (
+    "sources",
+    "figures",
+    "chips",
+    "systems",
+    "scorecard",
+    "figures_sourced",
+    "largest_cluster_by_year",
+    "disagreements",
+)
 
 
 def build_database(ledger: Ledger, database_path: Path) -> None:
@@ -87,10 +96,12 @@ def build_database(ledger: Ledger, database_path: Path) -> None:
         figures = pd.concat([ledger.figures, units.equivalents(ledger.figures, ledger.chips)], axis=1)  # noqa: F841
         chips = ledger.chips.assign(h100e_per_chip=units.ratios(ledger.chips).to_numpy())  # noqa: F841
         systems = ledger.systems  # noqa: F841
+        scorecard = ledger.scorecard  # noqa: F841
         connection.execute("CREATE TABLE sources AS SELECT * FROM sources ORDER BY source_id")
         connection.execute("CREATE TABLE figures AS SELECT * FROM figures ORDER BY figure_id")
         connection.execute("CREATE TABLE chips AS SELECT * FROM chips ORDER BY chip_id")
         connection.execute("CREATE TABLE systems AS SELECT * FROM systems ORDER BY system_id")
+        connection.execute("CREATE TABLE scorecard AS SELECT * FROM scorecard ORDER BY pair_id")
         for name, query in VIEWS.items():
             connection.execute(f"CREATE VIEW {name} AS {query}")
         connection.execute("CHECKPOINT")
@@ -106,7 +117,7 @@ def export_tables(database_path: Path, tables_dir: Path) -> list[Path]:
     with duckdb.connect(str(database_path), read_only=True) as connection:
         for name in EXPORTED:
             frame = connection.execute(f"SELECT * FROM {name}").df()
-            key = next(k for k in ("figure_id", "chip_id", "system_id", "source_id") if k in frame.columns)
+            key = next(k for k in ("figure_id", "chip_id", "system_id", "source_id", "pair_id") if k in frame.columns)
             frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
             csv_path = tables_dir / f"{name}.csv"
             parquet_path = tables_dir / f"{name}.parquet"

@@ -50,6 +50,10 @@ PUBLISHED = {
     "sources": ("tables/sources", "The source registry: who published each figure, when, where."),
     "chips": ("tables/chips", "The chip reference table: dense 16-bit TFLOPS and TDP per accelerator model, sourced."),
     "systems": ("tables/systems", "One record per cluster, site or programme that figures describe over time."),
+    "scorecard": (
+        "tables/scorecard",
+        "Published projections paired with the outturns observed later: the pairs the scorecard chapter grades.",
+    ),
     "figures_sourced": ("tables/figures_sourced", "Figures joined with their sources (one row per figure)."),
     "largest_cluster_by_year": (
         "tables/largest_cluster_by_year",
@@ -113,11 +117,19 @@ FOREIGN_KEYS = {
     "figure_chips": {"figure_id": ("figures", "figure_id"), "chip_id": ("chips", "chip_id")},
     "chips": {"source_id": ("sources", "source_id"), "tdp_source_id": ("sources", "source_id")},
     "figures_sourced": {"figure_id": ("figures", "figure_id"), "source_id": ("sources", "source_id")},
+    "scorecard": {
+        "projection_figure_id": ("figures", "figure_id"),
+        "outturn_figure_id": ("figures", "figure_id"),
+    },
     "largest_cluster_by_year": {"figure_id": ("figures", "figure_id")},
     "disagreements": {"figure_id": ("figures", "figure_id")},
     "key_number_figures": {"key_number_id": ("key_numbers", "id"), "figure_id": ("figures", "figure_id")},
 }
-PRIMARY_KEYS = {"key_number_figures": ("key_number_id", "figure_id", "role"), "figure_chips": ("figure_id", "chip_id")}
+PRIMARY_KEYS = {
+    "key_number_figures": ("key_number_id", "figure_id", "role"),
+    "figure_chips": ("figure_id", "chip_id"),
+    "scorecard": ("pair_id",),
+}
 
 DATA_LICENCE = {
     "name": "CC-BY-4.0",

@@ -11,6 +11,7 @@ SOURCES_CSV = DATA_RAW / "sources.csv"
 FIGURES_CSV = DATA_RAW / "figures.csv"
 CHIPS_CSV = DATA_RAW / "chips.csv"
 SYSTEMS_CSV = DATA_RAW / "systems.csv"
+SCORECARD_CSV = DATA_RAW / "scorecard.csv"  # published projections paired with later outturns
 
 DATA_PROCESSED = ROOT / "data" / "processed"
 NOTEBOOKS = ROOT / "notebooks"

@@ -269,3 +269,47 @@ def claims_inputs(connection: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFra
             f"SELECT figure_id, decimal_year FROM site_power WHERE {_BUILT_GIGAWATT} ORDER BY decimal_year, figure_id"
         ).df(),
     }
+
+
+# --- the scorecard of projections ---------------------------------------------------------------------------------
+
+# What each side of a pair carries from figures_sourced, prefixed projection_ or outturn_.
+_PAIR_SIDE_COLUMNS = (
+    "figure_id",
+    "entity",
+    "subject",
+    "scope",
+    "metric",
+    "status",
+    "ref_date",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "h100e",
+    "h100e_low",
+    "h100e_high",
+    "publisher",
+    "date_published",
+    "url",
+    "read_at",
+    "quote",
+    "source_tier",
+)
+
+
+def scorecard_pairs(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every pair of data/raw/scorecard.csv, one row each in pair_id order, joined to both figures and their sources:
+    the pair's columns, then each side's figure columns prefixed ``projection_`` / ``outturn_``; ``projection_made``
+    and ``outturn_made`` are the date each was published (the source's date_published, or the pair's own date where
+    the source shows none)."""
+    sides = ", ".join(f"{side[0]}.{c} AS {side}_{c}" for side in ("projection", "outturn") for c in _PAIR_SIDE_COLUMNS)
+    return connection.execute(
+        f"""SELECT s.pair_id, s.projection_by, s.outturn_by, s.quantity, s.comparison,
+                   coalesce(nullif(p.date_published, ''), s.projection_made) AS projection_made,
+                   coalesce(nullif(o.date_published, ''), s.outturn_made) AS outturn_made, {sides}
+            FROM scorecard s
+            JOIN figures_sourced p ON p.figure_id = s.projection_figure_id
+            JOIN figures_sourced o ON o.figure_id = s.outturn_figure_id
+            ORDER BY s.pair_id"""
+    ).df()

@@ -15,7 +15,10 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def parameter_box(parameters: params.Parameters, used: list[str] | None = None, scenario: str = "") -> HTML:
-    """A collapsed box: the parameters this chapter uses, their values, and which differ from the defaults."""
+    """A collapsed box: the parameters this chapter uses, their values, and which differ from the defaults (every
+    parameter when ``used`` is None; a line saying so when the chapter uses none)."""
+    if used is not None and not used:
+        return HTML('<p class="cl-params">This chapter uses no parameters: it reads the curated figures only.</p>')
     changed = params.differences(parameters)
     names = used or list(params.Parameters.model_fields)
     rows = []

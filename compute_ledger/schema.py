@@ -197,6 +197,22 @@ CHIP_COLUMNS = (
 NUMERIC_CHIP_COLUMNS = ("dense_16bit_tflops", "tdp_w")
 SYSTEM_COLUMNS = ("system_id", "name", "operator", "location", "scope", "note")
 SYSTEM_SCOPES = ("cluster", "site", "programme")
+SCORECARD_COLUMNS = (
+    "pair_id",
+    "projection_figure_id",
+    "outturn_figure_id",
+    "projection_made",
+    "outturn_made",
+    "projection_by",
+    "outturn_by",
+    "quantity",
+    "comparison",
+)
+# What an outturn may be: an observation (what was reported or estimated to have happened), never a projection or a
+# plan.
+OUTTURN_STATUSES = ("reported", "estimate")
+# Units a pair may compare besides equal ones: an accelerator count and H100-equivalents (units.equivalents).
+CONVERTIBLE_UNITS = ({"accelerators", "H100e"},)
 
 
 @dataclass(frozen=True)
@@ -207,6 +223,7 @@ class Ledger:
     figures: pd.DataFrame
     chips: pd.DataFrame
     systems: pd.DataFrame
+    scorecard: pd.DataFrame  # published projections paired with later outturns (scorecard.csv)
 
 
 # What ``float()`` accepts, in plain ASCII and without ``_`` separators, infinities or NaN.
@@ -554,6 +571,111 @@ def systems_schema() -> pa.DataFrameSchema:
     )
 
 
+def scorecard_schema() -> pa.DataFrameSchema:
+    """Schema of ``scorecard.csv`` by itself: one row per projection graded against a later outturn. The rules across
+    tables (the figures exist, their statuses, tiers, dates and units) are :func:`scorecard_problems`."""
+    return pa.DataFrameSchema(
+        {
+            "pair_id": _slug("pair_id", unique=True, report_duplicates="all"),
+            "projection_figure_id": _slug("projection_figure_id"),
+            "outturn_figure_id": _slug("outturn_figure_id"),
+            "projection_made": _partial_date("projection_made"),
+            "outturn_made": _partial_date("outturn_made"),
+            "projection_by": _required_text("projection_by"),
+            "outturn_by": _required_text("outturn_by"),
+            "quantity": _required_text("quantity"),
+            "comparison": _required_text("comparison"),
+        },
+        strict=True,
+        ordered=True,
+        name="scorecard.csv",
+    )
+
+
+def _later(outturn: str, projection: str) -> bool:
+    """Whether the partial date ``outturn`` is after ``projection`` at the precision both have (2025-04 is after
+    2024; 2024-12 is not shown to be after 2024)."""
+    width = min(len(outturn), len(projection))
+    return outturn[:width] > projection[:width]
+
+
+def _comparable(projection: dict, outturn: dict) -> bool:
+    """Same metric and unit, or an accelerator count against H100-equivalents (``units.equivalents`` converts)."""
+    if projection["unit"] == outturn["unit"]:
+        return projection["metric"] == outturn["metric"]
+    return {projection["unit"], outturn["unit"]} in CONVERTIBLE_UNITS
+
+
+def scorecard_problems(
+    scorecard: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame, path: Path = paths.SCORECARD_CSV
+) -> list[str]:
+    """The rules of a pair, on valid tables, one line per broken rule:
+
+    - both figure ids are figure_ids of figures.csv;
+    - the projection has status ``projection``; the outturn is an observation (``OUTTURN_STATUSES``);
+    - neither rests on a ``weak`` source (weak rows never feed a key number);
+    - each side has a date: its source's ``date_published``, or, only where the source shows none,
+      ``projection_made`` / ``outturn_made`` (read from the source's ``date_note``);
+    - the outturn was published after the projection;
+    - the two rows measure the same metric in the same unit, or in units ``units.py`` converts (``CONVERTIBLE_UNITS``).
+    """
+    display = inputs.display(path)
+    lines_of = scorecard.attrs.get("lines") or [n + 2 for n in range(len(scorecard))]
+    by_id = {row["figure_id"]: row for row in figures.to_dict("records")}
+    source_of = {row["source_id"]: row for row in sources.to_dict("records")}
+    problems = []
+    for line, pair in zip(lines_of, scorecard.to_dict("records"), strict=True):
+        where = f"{display}:{line} [pair_id={pair['pair_id']}]"
+        dates = {}
+        for side in ("projection", "outturn"):
+            field, made = f"{side}_figure_id", f"{side}_made"
+            figure = by_id.get(pair[field])
+            if figure is None:
+                problems.append(f"{where} field '{field}': {pair[field]!r} is not a figure_id of figures.csv")
+                continue
+            source = source_of[figure["source_id"]]
+            if side == "projection" and figure["status"] != "projection":
+                problems.append(
+                    f"{where} field '{field}': {pair[field]!r} has status {figure['status']!r}: "
+                    "the projection of a pair has status 'projection'"
+                )
+            if side == "outturn" and figure["status"] not in OUTTURN_STATUSES:
+                problems.append(
+                    f"{where} field '{field}': {pair[field]!r} has status {figure['status']!r}: an outturn is "
+                    f"observed ({', '.join(OUTTURN_STATUSES)}), not a projection or a plan"
+                )
+            if source["tier"] == "weak":
+                problems.append(
+                    f"{where} field '{field}': {pair[field]!r} rests on the weak source {source['source_id']}: "
+                    "weak rows never feed a key number (find a better source)"
+                )
+            if source["date_published"] and pair[made]:
+                problems.append(
+                    f"{where} field '{made}': {pair[made]!r}: the source {source['source_id']} shows its date "
+                    f"({source['date_published']}); leave {made} empty"
+                )
+            elif not source["date_published"] and not pair[made]:
+                problems.append(
+                    f"{where} field '{made}': empty: the source {source['source_id']} shows no date, so the pair "
+                    "gives it (from the source's date_note)"
+                )
+            else:
+                dates[side] = source["date_published"] or pair[made]
+        if len(dates) == 2 and not _later(dates["outturn"], dates["projection"]):
+            problems.append(
+                f"{where} field 'outturn_figure_id': {pair['outturn_figure_id']!r} published {dates['outturn']}, "
+                f"not after the projection ({dates['projection']}): an outturn is observed later"
+            )
+        projection, outturn = by_id.get(pair["projection_figure_id"]), by_id.get(pair["outturn_figure_id"])
+        if projection and outturn and not _comparable(projection, outturn):
+            problems.append(
+                f"{where} field 'outturn_figure_id': {projection['metric']} in {projection['unit']} against "
+                f"{outturn['metric']} in {outturn['unit']}: a pair compares one metric in one unit (or units "
+                "that units.py converts: accelerators and H100e)"
+            )
+    return problems
+
+
 def read_text_table(path: Path, columns: tuple[str, ...], needs_rows: bool = True) -> pd.DataFrame:
     """Read a CSV as text through the reading layer, checking its shape: the header, and every row has as many
     cells as the header. The frame keeps each row's line in the file (``attrs["lines"]``) for error messages."""
@@ -627,18 +749,23 @@ def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, path: Path, id_col
 
 
 def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.FIGURES_CSV) -> Ledger:
-    """Validate the four tables of ``data/raw`` (``chips.csv`` and ``systems.csv`` sit beside ``sources.csv``) and
-    return them typed; raise RawDataError listing every problem."""
+    """Validate the tables of ``data/raw`` (``chips.csv``, ``systems.csv`` and ``scorecard.csv`` sit beside
+    ``sources.csv``; a folder without ``scorecard.csv`` has no graded projections) and return them typed; raise
+    RawDataError listing every problem."""
     folder = Path(sources_path).parent
     files = {
         "sources": (Path(sources_path), SOURCE_COLUMNS, True),
         "figures": (Path(figures_path), FIGURE_COLUMNS, True),
         "chips": (folder / paths.CHIPS_CSV.name, CHIP_COLUMNS, False),
         "systems": (folder / paths.SYSTEMS_CSV.name, SYSTEM_COLUMNS, False),
+        "scorecard": (folder / paths.SCORECARD_CSV.name, SCORECARD_COLUMNS, False),
     }
     problems: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     for key, (path, columns, needs_rows) in files.items():
+        if key == "scorecard" and not path.exists():  # a ledger without graded projections
+            tables[key] = pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
+            continue
         try:
             tables[key] = read_text_table(path, columns, needs_rows=needs_rows)
         except RawDataError as error:
@@ -646,6 +773,7 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
     if problems:
         raise RawDataError(problems)
     sources, figures, chips, systems = (tables[k] for k in ("sources", "figures", "chips", "systems"))
+    scorecard = tables["scorecard"]
     source_ids = set(sources["source_id"])
     cited = set(figures["source_id"]) | set(chips["source_id"]) | set(chips["tdp_source_id"]) - {""}
     dated = set(sources.loc[sources["date_published"] != "", "source_id"])
@@ -654,6 +782,7 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
         (figures_schema(source_ids, set(chips["chip_id"]), set(systems["system_id"]), dated), "figures", "figure_id"),
         (chips_schema(source_ids), "chips", "chip_id"),
         (systems_schema(), "systems", "system_id"),
+        (scorecard_schema(), "scorecard", "pair_id"),
     )
     if "h100" not in set(chips["chip_id"]):
         problems.append(f"{inputs.display(files['chips'][0])}: needs an 'h100' row, the reference of H100-equivalents")
@@ -665,6 +794,7 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
     if not problems:
         problems.extend(timeline_problems(figures, sources, files["figures"][0]))
         problems.extend(weak_confidence_problems(figures, sources, files["figures"][0]))
+        problems.extend(scorecard_problems(scorecard, figures, sources, files["scorecard"][0]))
     if problems:
         raise RawDataError(problems)
     return Ledger(
@@ -672,6 +802,7 @@ def validate(sources_path: Path = paths.SOURCES_CSV, figures_path: Path = paths.
         figures=_typed_figures(figures, sources),
         chips=_typed_chips(chips),
         systems=systems.sort_values("system_id", kind="stable").reset_index(drop=True),
+        scorecard=scorecard.sort_values("pair_id", kind="stable").reset_index(drop=True),
     )
 
 
@@ -772,6 +903,7 @@ __all__ = [
     "PARTIAL_DATE_PATTERN",
     "RawDataError",
     "SCOPES",
+    "SCORECARD_COLUMNS",
     "SOURCE_COLUMNS",
     "TIERS",
     "STATUSES",

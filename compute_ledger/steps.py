@@ -37,7 +37,7 @@ BOOK = "book"
 
 # What a step's key can hash besides the keys of the steps it reads; ``cache.compute`` computes each.
 ENVIRONMENT = "environment"  # the package's code (every module, subfolders included) and the package versions
-RAW_TABLES = "data/raw tables"  # sources.csv, figures.csv, chips.csv, systems.csv
+RAW_TABLES = "data/raw tables"  # sources.csv, figures.csv, chips.csv, systems.csv, scorecard.csv
 CITATION = "CITATION.cff"  # the edition: charts and catalogues carry it
 DATA_DICTIONARY = "data/raw/README.md"  # the column descriptions of datapackage.json and the Data page
 NOTEBOOK = "notebook"  # the chapter's own notebook file

@@ -207,6 +207,8 @@ def test_the_datapackage_is_valid_for_frictionless_with_its_keys(built_project):
         ("figure_chips", "chip_id", "chips"),
         ("key_number_figures", "figure_id", "figures"),
         ("key_number_figures", "key_number_id", "key_numbers"),
+        ("scorecard", "projection_figure_id", "figures"),
+        ("scorecard", "outturn_figure_id", "figures"),
     }
     assert expected <= references
     assert all(r["schema"].get("primaryKey") for r in resources.values())
@@ -221,6 +223,7 @@ def test_the_datapackage_is_valid_for_frictionless_with_its_keys(built_project):
         ("tables/figure_chips.csv", "chip_id", "no-such-chip", "foreign-key"),
         ("tables/figures.csv", "source_id", "no-such-source", "foreign-key"),
         ("tables/key_number_figures.csv", "figure_id", "no-such-figure", "foreign-key"),
+        ("tables/scorecard.csv", "outturn_figure_id", "no-such-figure", "foreign-key"),
         ("tables/figures.csv", "status", "rumoured", "constraint-error"),
     ],
 )

@@ -26,8 +26,9 @@ ANALYSIS = (
     "growth",
     "units",
     "chain",
+    "scorecard",
 )
-VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks", "claims", "projections", "whatif")
+VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks", "claims", "projections", "whatif", "scorecard")
 CHARTING = {"altair", "IPython", "vl_convert", "compute_ledger.charts", "compute_ledger.views"}
 QUERYING = {"duckdb", "compute_ledger.queries"}
 # What of compute_ledger.database reads or writes the database (its constants, e.g. SERIES_TIERS, are rules).

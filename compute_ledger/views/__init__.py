@@ -6,6 +6,17 @@ displays: it reads the ledger through :mod:`compute_ledger.queries` (views run n
 modules, and draws, formats, glues and records the key numbers.
 """
 
-from compute_ledger.views import checks, claims, common, gpu_counts, growth, money, power, projections, whatif
+from compute_ledger.views import (
+    checks,
+    claims,
+    common,
+    gpu_counts,
+    growth,
+    money,
+    power,
+    projections,
+    scorecard,
+    whatif,
+)
 
-__all__ = ["checks", "claims", "common", "gpu_counts", "growth", "money", "power", "projections", "whatif"]
+__all__ = ["checks", "claims", "common", "gpu_counts", "growth", "money", "power", "projections", "scorecard", "whatif"]
