@@ -27,6 +27,7 @@ ANALYSIS = (
     "units",
     "chain",
     "scorecard",
+    "edition_diff",
 )
 VIEWS = ("common", "gpu_counts", "power", "money", "growth", "checks", "claims", "projections", "whatif", "scorecard")
 CHARTING = {"altair", "IPython", "vl_convert", "compute_ledger.charts", "compute_ledger.views"}
