@@ -315,10 +315,14 @@ def main() -> int:
         n = sum(c.values())
         if n:
             total += c
-            print(f"{module:<14} {n:>7} {c['killed']:>6} {c['survived']:>8} {c['timeout']:>7} {c['survived'] / n:>8.1%}")
+            print(
+                f"{module:<14} {n:>7} {c['killed']:>6} {c['survived']:>8} {c['timeout']:>7} {c['survived'] / n:>8.1%}"
+            )
     n = sum(total.values())
-    print(f"{'all':<14} {n:>7} {total['killed']:>6} {total['survived']:>8} {total['timeout']:>7} "
-          f"{total['survived'] / max(n, 1):>8.1%}")
+    print(
+        f"{'all':<14} {n:>7} {total['killed']:>6} {total['survived']:>8} {total['timeout']:>7} "
+        f"{total['survived'] / max(n, 1):>8.1%}"
+    )
     print(f"{time.monotonic() - started:.0f} s")
     return 0
 
