@@ -365,3 +365,16 @@ def test_bands_refuse_an_empty_list_of_percentiles() -> None:
         run_monte_carlo(seed=1).bands(percentiles=[])
     with pytest.raises(ProjectionInputError, match="non-empty"):
         run_monte_carlo(seed=1).bands(percentiles=[50, 101])
+
+
+def test_a_path_exactly_at_the_cap_is_capped_and_capped_power_is_the_cap_exactly() -> None:
+    # 1,000 accelerators x 1,000 W x PUE 1 = 1 MW, exactly the cap: the base year has reached it.
+    at_cap = {**PARAMS, "accelerator_it_power_w": 1000.0, "pue": 1.0, "site_power_cap_mw": 1.0}
+    frame = project_largest_cluster(2024, 1000.0, 2.0, at_cap, 2026)
+    assert frame["power_capped"].tolist() == [True, True, True]
+    assert frame["accelerators"].tolist() == [1000.0, 1000.0, 1000.0]
+    # A cap reached later: facility power equals the cap to the last bit, not via accelerators x W x PUE.
+    capped = project_largest_cluster(2024, 100_000.0, 3.0, {**PARAMS, "site_power_cap_mw": 700.1}, 2030)
+    held = capped[capped["power_capped"]]
+    assert len(held) >= 2
+    assert (held["facility_power_mw"] == 700.1).all()
