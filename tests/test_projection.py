@@ -339,3 +339,42 @@ def test_the_run_parameters_give_the_chain_exactly_its_parameters() -> None:
 def test_parameter_values_outside_their_interval_are_named(name: str, value: float, message: str) -> None:
     with pytest.raises(ProjectionInputError, match=message):
         project_largest_cluster(2024, 1.0, 2.0, {**PARAMS, name: value}, 2030)
+
+
+# --- Known answers added by the mutation check (benchmarks/mutation.py) -------------------------------------------
+
+
+def test_chain_language_unary_minus_log_max_and_min_give_their_known_values() -> None:
+    from compute_ledger import chain
+
+    steps = (
+        chain.Calculate("negated", "-x"),
+        chain.Calculate("logged", "log(x)"),
+        chain.Calculate("larger", "max(x, y)"),
+        chain.Calculate("smaller", "min(x, y)"),
+    )
+    made = chain.evaluate(steps, {"x": np.array([[1.0, math.e, 4.0]])}, {"y": 2.0})
+    np.testing.assert_array_equal(made["negated"], [[-1.0, -math.e, -4.0]])
+    np.testing.assert_allclose(made["logged"], [[0.0, 1.0, math.log(4.0)]], rtol=1e-15)
+    np.testing.assert_array_equal(made["larger"], [[2.0, math.e, 4.0]])
+    np.testing.assert_array_equal(made["smaller"], [[1.0, 2.0, 2.0]])
+
+
+def test_bands_refuse_an_empty_list_of_percentiles() -> None:
+    with pytest.raises(ProjectionInputError, match="non-empty"):
+        run_monte_carlo(seed=1).bands(percentiles=[])
+    with pytest.raises(ProjectionInputError, match="non-empty"):
+        run_monte_carlo(seed=1).bands(percentiles=[50, 101])
+
+
+def test_a_path_exactly_at_the_cap_is_capped_and_capped_power_is_the_cap_exactly() -> None:
+    # 1,000 accelerators x 1,000 W x PUE 1 = 1 MW, exactly the cap: the base year has reached it.
+    at_cap = {**PARAMS, "accelerator_it_power_w": 1000.0, "pue": 1.0, "site_power_cap_mw": 1.0}
+    frame = project_largest_cluster(2024, 1000.0, 2.0, at_cap, 2026)
+    assert frame["power_capped"].tolist() == [True, True, True]
+    assert frame["accelerators"].tolist() == [1000.0, 1000.0, 1000.0]
+    # A cap reached later: facility power equals the cap to the last bit, not via accelerators x W x PUE.
+    capped = project_largest_cluster(2024, 100_000.0, 3.0, {**PARAMS, "site_power_cap_mw": 700.1}, 2030)
+    held = capped[capped["power_capped"]]
+    assert len(held) >= 2
+    assert (held["facility_power_mw"] == 700.1).all()

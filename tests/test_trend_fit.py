@@ -298,3 +298,109 @@ def test_every_published_comparison_is_a_convertible_published_trend_of_the_ledg
         multiple = trend_fit.multiple_per_year(float(row["value"]), row["metric"], row["unit"], row["unit_detail"])
         assert 0 < multiple < 20
         assert comparison.why_they_differ.endswith(".")
+
+
+# --- Known answers added by the mutation check (benchmarks/mutation.py) -------------------------------------------
+
+
+def frame_points(years: list[float], values: list[float]) -> pd.DataFrame:
+    """Reported ledger points, one per (decimal) year, as fit_largest_per_year takes them."""
+    return pd.DataFrame(
+        {
+            "ref_year": [math.floor(year) for year in years],
+            "decimal_year": years,
+            "value": values,
+            "low": math.nan,
+            "high": math.nan,
+            "status": growth.STATUS_REPORTED,
+        }
+    )
+
+
+def test_confidence_band_equals_the_matrix_form_ols_interval_of_the_mean() -> None:
+    # Independent of the centred formula in the code: Var(b0 + b1 x) = s^2 [1 x] (X'X)^-1 [1 x]', with the
+    # coefficients from numpy's least squares and the t quantile from scipy.stats.
+    from scipy import stats
+
+    years = np.array([2018.5, 2019.5, 2020.5, 2021.5, 2022.5, 2023.5])
+    log_values = np.log(np.array([1.0e3, 2.9e3, 6.1e3, 1.4e4, 4.2e4, 8.8e4]))
+    fit = growth.fit_exponential(years, np.exp(log_values), confidence=0.9)
+    curve = trend_fit.confidence_band(fit, years, log_values)
+
+    x = years - 2000.0  # shifted only to keep X'X well conditioned; the band does not depend on the origin
+    design = np.column_stack([np.ones_like(x), x])
+    beta, rss, _, _ = np.linalg.lstsq(design, log_values, rcond=None)
+    s2 = float(rss[0]) / (len(years) - 2)
+    grid = np.column_stack([np.ones(len(curve)), curve["decimal_year"].to_numpy() - 2000.0])
+    variance = s2 * np.einsum("ij,jk,ik->i", grid, np.linalg.inv(design.T @ design), grid)
+    half = stats.t.ppf(0.95, len(years) - 2) * np.sqrt(variance)
+    centre = grid @ beta
+    np.testing.assert_allclose(np.log(curve["fitted"]), centre, rtol=1e-10)
+    np.testing.assert_allclose(np.log(curve["band_high"]) - centre, half, rtol=1e-8)
+    np.testing.assert_allclose(centre - np.log(curve["band_low"]), half, rtol=1e-8)
+
+
+def test_band_grid_has_twenty_steps_per_year_and_at_least_the_two_ends() -> None:
+    years = np.array([2020.0, 2021.0, 2022.0])
+    log_values = np.log(np.array([1.0, 3.0, 8.0]))
+    fit = growth.fit_exponential(years, np.exp(log_values))
+    grid = trend_fit.confidence_band(fit, years, log_values)["decimal_year"].to_numpy()
+    np.testing.assert_allclose(grid, 2020.0 + np.arange(41) / 20.0)  # 2 years at 0.05-year steps, both ends
+    short = np.array([2020.0, 2020.01, 2020.02])
+    fit = growth.fit_exponential(short, np.exp(log_values))
+    np.testing.assert_allclose(trend_fit.confidence_band(fit, short, log_values)["decimal_year"], [2020.0, 2020.02])
+
+
+def test_three_years_are_enough_for_a_fit_with_a_band_and_two_are_not() -> None:
+    three = trend_fit.fit_largest_per_year(frame_points([2020.5, 2021.5, 2022.5], [1.0, 2.0, 4.0]), "s", "u", False, 0)
+    assert three.fit.n == 3
+    assert three.fit.multiple_per_year == pytest.approx(2.0)
+    with pytest.raises(growth.GrowthInputError, match="2 year"):
+        trend_fit.fit_largest_per_year(frame_points([2020.5, 2021.5], [1.0, 2.0]), "s", "u", False, 0)
+
+
+def record_candidates(rows: list[tuple[float, float]]) -> pd.DataFrame:
+    """Record candidates (decimal year, value) as fit_records takes them."""
+    return pd.DataFrame(
+        {
+            "figure_id": [f"f{i:02d}" for i in range(len(rows))],
+            "decimal_year": [year for year, _ in rows],
+            "ref_year": [math.floor(year) for year, _ in rows],
+            "record_value": [value for _, value in rows],
+            "value": [value for _, value in rows],
+        }
+    )
+
+
+def test_three_records_are_enough_and_the_check_fits_the_three_largest_of_each_year() -> None:
+    from scipy import stats
+
+    # One record a year (x3 a year, early in the year), then three smaller rows later in the same year: the records
+    # are the three early rows; the check fits the three largest rows of each year (the record and two smaller).
+    rows = []
+    for offset, year in enumerate((2020.2, 2021.2, 2022.2)):
+        record = 100.0 * 3.0**offset
+        rows += [(year, record), (year + 0.3, record * 0.5), (year + 0.4, record * 0.4), (year + 0.5, record * 0.2)]
+    fitted = trend_fit.fit_records(record_candidates(rows), "records", "u")
+    assert fitted.series.fit.n == 3
+    assert fitted.series.fit.multiple_per_year == pytest.approx(3.0, rel=1e-12)
+    top = [point for position, point in enumerate(rows) if position % 4 != 3]  # all but each year's smallest
+    expected = stats.linregress([year for year, _ in top], np.log([value for _, value in top]))
+    assert fitted.check.n == 9
+    assert fitted.check.slope_log == pytest.approx(expected.slope, rel=1e-10)
+    with pytest.raises(growth.GrowthInputError, match="2 record"):
+        trend_fit.fit_records(record_candidates([(2020.5, 1.0), (2021.5, 2.0)]), "records", "u")
+
+
+@pytest.mark.parametrize(
+    ("value", "metric", "unit", "expected"),
+    [
+        (1.6, "growth_rate", "x_per_year", "1.6x per year"),
+        (7.0, "growth_rate", "months", "doubles every 7 months"),
+        (2.5, "growth_rate", "years", "doubles every 2.5 years"),
+        (70.0, "cost_decline_rate", "percent_per_year", "70 % decline per year"),
+        (15.0, "growth_rate", "percent_per_year", "15 % per year"),
+    ],
+)
+def test_stated_rate_says_the_rate_as_the_source_states_it(value: float, metric: str, unit: str, expected: str) -> None:
+    assert trend_fit.stated_rate(value, metric, unit) == expected
