@@ -679,7 +679,7 @@ def _local_link(relative: str, text: str) -> str:
 
 
 def _value_text(value: object, unit: str) -> str:
-    number = edition_diff._number(value)
+    number = edition_diff.number(value)
     return report.quantity(number, unit) if number is not None and "→" not in unit else report.cell(value)
 
 
@@ -706,11 +706,12 @@ def changes_page(
             "",
         ]
     else:
-        changes = edition_diff.ledger_changes(old.table("figures"), figures)
-        summary = edition_diff.ledger_summary(changes, old.table("figures"), figures)
-        moved = edition_diff.key_number_changes(old.key_numbers(), catalogue, changes)
-        added, removed = edition_diff.key_numbers_added_removed(old.key_numbers(), catalogue)
-        current = set(figures["figure_id"])
+        old_figures, old_catalogue = old.table("figures"), old.key_numbers()
+        changes = edition_diff.ledger_changes(old_figures, figures)
+        summary = edition_diff.ledger_summary(changes, old_figures, figures)
+        moved = edition_diff.key_number_changes(old_catalogue, catalogue, changes)
+        added, removed = edition_diff.key_numbers_added_removed(old_catalogue, catalogue)
+        current, published = set(figures["figure_id"]), set(catalogue["id"])
         lines += [
             f"From edition {old.version} ({old.date}) to {escape.md_text(this)}. Everything below is computed from "
             f"the two editions' frozen catalogues (`editions/{old.version}/`"
@@ -740,7 +741,7 @@ def changes_page(
             anchor = key_numbers.anchor(row.id)
             link = (
                 f'<a href="key_numbers.html#{anchor}"><code>{escape.html_text(row.id)}</code></a>'
-                if row.id in set(catalogue["id"])
+                if row.id in published
                 else f"<code>{escape.html_text(row.id)}</code>"
             )
             body.append(

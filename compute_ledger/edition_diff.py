@@ -32,7 +32,8 @@ DERIVED = {"decimal_year", "ref_year", "date_precision", "ref_date_inherited", "
 RELATIVE_TOLERANCE = 1e-9
 
 
-def _number(text: object) -> float | None:
+def number(text: object) -> float | None:
+    """A catalogue or ledger cell as a number, None when it is empty or not one."""
     try:
         value = float(text)
     except (TypeError, ValueError):
@@ -42,7 +43,7 @@ def _number(text: object) -> float | None:
 
 def _same(field: str, old: object, new: object) -> bool:
     if field in NUMERIC_FIELDS:
-        a, b = _number(old), _number(new)
+        a, b = number(old), number(new)
         if a is None or b is None:
             return a is None and b is None
         return math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=0.0)
@@ -156,7 +157,7 @@ def key_number_changes(old: pd.DataFrame, new: pd.DataFrame, changes: pd.DataFra
     rows = []
     for key in [k for k in new_rows.index if k in old_rows.index]:
         before, after = old_rows.loc[key], new_rows.loc[key]
-        a, b = _number(before["value"]), _number(after["value"])
+        a, b = number(before["value"]), number(after["value"])
         same_unit = str(before["unit"]) == str(after["unit"])
         if same_unit and a is not None and b is not None and math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE):
             continue
