@@ -7,4 +7,5 @@ bash scripts/setup.sh
 bash scripts/debian-packages.sh chromium=chromium pdftotext=poppler-utils
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+# In parallel, one worker per core, a test file per worker (tests/conftest.py builds the shared project once).
+.venv/bin/python -m pytest -n auto --dist loadfile "$@"

@@ -1,7 +1,12 @@
-"""Shared fixtures: a disposable copy of the project, run end to end once per test session."""
+"""Shared fixtures: a disposable copy of the project, run end to end once per test session.
+
+The suite runs in parallel (``scripts/test.sh``: pytest-xdist, one worker per core, a test file per worker): the
+built project is built once for all the workers (``build_once``) and only read, or copied, by the tests.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -62,18 +67,40 @@ def ledger_connection(tmp_path_factory):
         yield connection
 
 
-@pytest.fixture(scope="session")
-def built_project(tmp_path_factory) -> Path:
-    """A copy of the project on which the pipeline ran once with the default parameters.
+def build_once(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` run once for the whole test session, parallel workers included, in a folder ``name`` that
+    they all share: the first worker to ask builds it while the others wait on a lock, then each gets the folder.
+    A build that failed is tried again by the next worker that asks (and fails its tests the same way)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the temporary folder every worker of this session shares
+    folder, done = root / name, root / f"{name}.built"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
 
-    Its data/processed as that first run left it is also kept beside it (``first_run_processed``): later tests
-    re-run the pipeline on this project, and one compares a second full run with the first.
-    """
-    project = copy_project(tmp_path_factory.mktemp("e2e") / "project")
+
+def _build_project(folder: Path) -> None:
+    project = copy_project(folder / "project")
     completed = run_pipeline(project)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     shutil.copytree(project / "data" / "processed", first_run_processed(project))
-    return project
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    """A copy of the project on which the pipeline ran once with the default parameters, shared by every test (and
+    every worker): tests only read it, or copy it (``built_copy``) to break or re-run it.
+
+    Its data/processed as that run left it is also kept beside it (``first_run_processed``), for the test that
+    compares a second full run with the first.
+    """
+    return build_once(tmp_path_factory, "e2e", _build_project) / "project"
 
 
 def first_run_processed(built: Path) -> Path:

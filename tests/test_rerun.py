@@ -68,6 +68,9 @@ def test_a_parameter_change_rebuilds_the_pages_that_show_it_and_no_other(built_c
     assert "$2.5 billion" in page_text(html / "key_numbers.html")  # money.musk_gpu_spend_usd in the catalogue
     assert "gpu_unit_price_usd 25000.0 30000.0" in page_text(html / "parameters.html")
     manifest = json.loads((built_copy / "data" / "processed" / "run_manifest.json").read_text())
+    reran = {s["name"] for s in manifest["steps"] if not s["cache_hit"]}
+    assert steps.chapter_step_name("money") in reran
+    assert steps.chapter_step_name("gpu_counts") not in reran and steps.DATABASE not in reran
     money_key = next(s["key"] for s in manifest["steps"] if s["name"] == steps.chapter_step_name("money"))
     assert money_key[:12] in page_text(html / "run.html")
     # Progress while the book builds: in a log (not a terminal), one line per phase.
