@@ -1,5 +1,6 @@
 """The project's metadata, written once: the vocabularies of ``data/raw`` with what each value means, the status
-groups, the columns of the raw tables and of the tables the pipeline adds, and the published tables.
+groups, the columns of the raw tables and of the tables the pipeline adds, the published tables, and the physical
+constants and the power formula the projections and the claims share.
 
 Pure data and small helpers; nothing heavy is imported. ``schema.py`` validates ``data/raw`` against these
 vocabularies and columns, ``datapackage.py`` and the book's Data and About pages describe the data with them, and
@@ -674,6 +675,27 @@ PUBLISHED = (
 def published_files() -> list[str]:
     """Every file of :data:`PUBLISHED`, relative to data/processed."""
     return [f"{table.stem}.{extension}" for table in PUBLISHED for extension in table.formats]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Physical constants and the power formula: accelerators × IT power per accelerator × PUE is facility power, and
+# facility power × utilisation × the hours of a year is the energy used in a year. The projection chain
+# (chain.PROJECTION) writes the same formula as expressions over these constants.
+
+W_PER_MW = 1e6
+HOURS_PER_YEAR = 8760.0
+MWH_PER_TWH = 1e6
+
+
+def facility_power_mw(accelerators: float, it_power_w: float, pue: float) -> float:
+    """Facility power, MW, of ``accelerators`` drawing ``it_power_w`` each of IT power, at ``pue``."""
+    return accelerators * it_power_w * pue / W_PER_MW
+
+
+def yearly_energy_mwh(facility_power_mw: float, utilisation: float) -> float:
+    """Energy used in a year, MWh, by a facility drawing ``facility_power_mw`` at full load ``utilisation`` of the
+    time."""
+    return facility_power_mw * utilisation * HOURS_PER_YEAR
 
 
 # ---------------------------------------------------------------------------------------------------------------

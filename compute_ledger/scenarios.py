@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compute_ledger import frontier, params, projection, report, trend_fit
+from compute_ledger import frontier, metadata, params, projection, report, trend_fit
 
 MAIN_SCENARIO = "trend"
 SCENARIO_ORDER = ("trend", "slowdown", "power_capped")
@@ -175,7 +175,7 @@ def power_ratio(chip_power_mw: float, h100e: float, h100_tdp_w: float) -> float:
     """The chips' power per H100-equivalent over the H100's TDP (1 for an H100 count or a figure stated in H100e)."""
     if not (math.isfinite(chip_power_mw) and chip_power_mw > 0):
         return 1.0
-    return chip_power_mw * projection.W_PER_MW / h100e / h100_tdp_w
+    return chip_power_mw * metadata.W_PER_MW / h100e / h100_tdp_w
 
 
 def base_point(candidates: pd.DataFrame, h100_tdp_w: float) -> BasePoint:

@@ -1,5 +1,6 @@
 """The metadata registry: data/raw/README.md is generated from it, every vocabulary value has a meaning, the published
-tables are the files the pipeline writes, and statuses are defined nowhere else."""
+tables are the files the pipeline writes, statuses are defined nowhere else, and the chain's power formula is the
+registry's."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import ast
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from compute_ledger import database, metadata, paths
+from compute_ledger import chain, database, metadata, paths
 
 
 def test_the_readme_dictionary_is_generated_from_the_registry():
@@ -120,3 +122,24 @@ def test_statuses_are_defined_in_the_registry_only():
 def test_the_status_scan_finds_a_restated_group():
     tree = ast.parse('OBSERVED = ("reported", "estimate")\nRANK = {"reported": 0, "projection": 1}\nX = "estimate"')
     assert len(_status_definitions(tree)) == 3
+
+
+def test_the_chains_power_and_energy_are_the_registry_formula():
+    parameters = {
+        "base_year": 2025.0,
+        "base_accelerators": 100_000.0,
+        "growth_log": np.log(2.0),
+        "growth_slowdown_per_year": 0.1,
+        "site_power_cap_mw": np.inf,
+        "accelerator_it_power_w": 1_275.0,
+        "pue": 1.2,
+        "utilisation": 0.8,
+        "electricity_price_usd_per_mwh": 80.0,
+        "gpu_unit_price_usd": 30_000.0,
+        "accelerator_price_change_per_year": 0.0,
+    }
+    made = chain.evaluate(chain.PROJECTION, {"year": np.arange(2025.0, 2031.0)}, parameters)
+    facility = metadata.facility_power_mw(made["accelerators"], 1_275.0, 1.2)
+    np.testing.assert_allclose(made["facility_power_mw"], facility, rtol=1e-12)
+    np.testing.assert_allclose(made["energy_mwh"], metadata.yearly_energy_mwh(facility, 0.8), rtol=1e-12)
+    assert metadata.yearly_energy_mwh(1.0, 1.0) == 8760.0  # a year of 365 days at full load

@@ -273,7 +273,7 @@ HEADLINE_METHODS = {
     "main_power_gw_p90": "Monte Carlo over the parameters' uncertainty ranges and the fit's confidence interval",
     "main_h100e_millions": "base cluster (H100e) × record growth multiple per year, with the scenario's slowdown "
     "and cap",
-    "main_energy_twh": "facility power × utilisation × 8,760 h",
+    "main_energy_twh": f"facility power × utilisation × {metadata.HOURS_PER_YEAR:,.0f} h",
 }
 
 
