@@ -45,16 +45,11 @@ HORIZON_QUANTITIES: dict[str, str] = {
     "electricity_cost_usd": "electricity cost per year",
     "hardware_capex_usd": "hardware value",
 }
+# The labels of params (the growth multiple is params' growth_multiple_override), by the chain's parameter names.
+_LABELS = {spec.name: spec.label for spec in params.specs()}
 PARAMETER_LABELS: dict[str, str] = {
-    projection.GROWTH_PARAMETER: "growth multiple per year",
-    "accelerator_it_power_w": "IT power per H100 (all-in)",
-    "pue": "PUE",
-    "utilisation": "utilisation",
-    "electricity_price_usd_per_mwh": "electricity price",
-    "gpu_unit_price_usd": "price per H100-equivalent",
-    "accelerator_price_change_per_year": "yearly price change",
-    "growth_slowdown_per_year": "growth slowdown per year",
-    "site_power_cap_mw": "site power cap",
+    projection.GROWTH_PARAMETER: _LABELS["growth_multiple_override"],
+    **{name: _LABELS[name] for name in projection.PARAMETER_NAMES},
 }
 TORNADO_UNITS: dict[str, tuple[float, str]] = {
     "facility_power_mw": (1000.0, "Facility power (GW, log scale)"),
