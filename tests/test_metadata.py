@@ -5,6 +5,9 @@ registry's."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,6 +15,15 @@ import numpy as np
 import pytest
 
 from compute_ledger import chain, database, metadata, paths
+
+
+def test_the_registry_imports_nothing_heavy():
+    code = (
+        "import sys, compute_ledger.metadata; print(sorted({'pandas', 'numpy', 'altair', 'duckdb'} & set(sys.modules)))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_readme_dictionary_is_generated_from_the_registry():
