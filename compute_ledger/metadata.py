@@ -240,7 +240,6 @@ def _c(names: str, required: str, meaning: str) -> Column:
 @dataclass(frozen=True)
 class RawTable:
     name: str  # file stem in data/raw
-    heading: str  # what the README says the table is
     columns: tuple[Column, ...]
 
     @property
@@ -253,7 +252,6 @@ RAW_TABLES: dict[str, RawTable] = {
     for table in (
         RawTable(
             "sources",
-            "the source registry (one row per page or document)",
             (
                 _c(
                     "source_id",
@@ -305,7 +303,6 @@ RAW_TABLES: dict[str, RawTable] = {
         ),
         RawTable(
             "figures",
-            "the figures (one row per figure stated by a source)",
             (
                 _c("figure_id", "yes", "stable slug, `[a-z0-9-]+`, unique; never reused or renamed once published"),
                 _c("category", "yes", "{category}"),
@@ -401,7 +398,6 @@ RAW_TABLES: dict[str, RawTable] = {
         ),
         RawTable(
             "chips",
-            "the chip reference table (one row per accelerator model)",
             (
                 _c(
                     "chip_id",
@@ -435,7 +431,6 @@ RAW_TABLES: dict[str, RawTable] = {
         ),
         RawTable(
             "systems",
-            "one record per system",
             (
                 _c("system_id", "yes", "slug (`xai-colossus-memphis`, `openai-stargate-abilene`)"),
                 _c("name", "yes", "the name it is known by"),
@@ -447,7 +442,6 @@ RAW_TABLES: dict[str, RawTable] = {
         ),
         RawTable(
             "scorecard",
-            "published projections paired with later outturns (one row per graded projection)",
             (
                 _c("pair_id", "yes", "stable slug, unique (e.g. `lbnl-2016-us-2020-vs-2023`)"),
                 _c(
