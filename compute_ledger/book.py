@@ -5,7 +5,6 @@ Book 1, warnings as errors)."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -20,17 +19,16 @@ from compute_ledger import (
     charts,
     citation,
     claims,
-    datapackage,
     edition_diff,
     editions,
     escape,
     inputs,
     key_numbers,
+    metadata,
     params,
     paths,
     pdf_edition,
     report,
-    schema,
     units,
 )
 
@@ -360,13 +358,15 @@ def key_numbers_page(catalogue, figure_sources: dict[str, tuple]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# How the Data page names the files of a published table (metadata.PUBLISHED), by extension.
+FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "json": "JSON"}
 DATA_COLUMNS = ("figure_id", "subject", "value", "date", "status", "confidence", "quote", "source")
 
 
 def data_page(connection: duckdb.DuckDBPyConnection) -> str:
     """The Data page: the whole figures table (sortable and filterable offline), downloads, the dictionary."""
     figures = connection.execute("SELECT * FROM figures_sourced ORDER BY figure_id").df()
-    dictionary = datapackage.column_dictionary()
+    dictionary = metadata.column_dictionary()
     rows = []
     for f in figures.itertuples():
         value = report.quantity_with_range(f.value, f.low, f.high, f.unit)
@@ -390,15 +390,10 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         f"<tbody>{''.join(rows)}</tbody></table></div></div>"
     )
     downloads = [
-        ("Figures", [("CSV", "tables/figures.csv"), ("Parquet", "tables/figures.parquet")]),
-        (
-            "Figures with their sources",
-            [("CSV", "tables/figures_sourced.csv"), ("Parquet", "tables/figures_sourced.parquet")],
-        ),
-        ("Sources", [("CSV", "tables/sources.csv"), ("Parquet", "tables/sources.parquet")]),
-        ("Disagreements", [("CSV", "tables/disagreements.csv")]),
-        ("Largest cluster per year", [("CSV", "tables/largest_cluster_by_year.csv")]),
-        ("Key numbers", [("CSV", "key_numbers.csv"), ("JSON", "key_numbers.json")]),
+        (table.label, [(FORMAT_NAMES[extension], f"{table.stem}.{extension}") for extension in table.formats])
+        for table in metadata.PUBLISHED
+    ]
+    downloads += [
         (
             "Citations of the dataset, every key number, claim and figure",
             [
@@ -439,7 +434,8 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
         "(data-dictionary)=",
         "## Data dictionary",
         "",
-        "The columns of `figures.csv` and `sources.csv`, as `data/raw/README.md` defines them.",
+        "The columns of the curated tables (`sources.csv`, `figures.csv`, `chips.csv`, `systems.csv`, "
+        "`scorecard.csv`), as `data/raw/README.md` defines them.",
         "",
         "| column | meaning |",
         "|---|---|",
@@ -448,18 +444,12 @@ def data_page(connection: duckdb.DuckDBPyConnection) -> str:
     return "\n".join(lines) + "\n"
 
 
-_VALUE_MEANING = re.compile(r"`([^`]+)` \(((?:[^()]|\([^()]*\))*)\)")
-
-
-def vocabulary(values: tuple[str, ...], meaning: str) -> list[tuple[str, str]]:
-    """Each value of a vocabulary of ``schema.py`` with what the data dictionary (``data/raw/README.md``) says of it
-    ("`primary` (the producer's own page …)"); '' for a value it does not explain."""
-    said = dict(_VALUE_MEANING.findall(meaning))
-    return [(value, " ".join(said.get(value, "").replace("`", "").split())) for value in values]
-
-
-def _definition_list(pairs: list[tuple[str, str]]) -> list[str]:
-    return [f"- **{escape.md_text(value)}**" + (f": {escape.md_text(text)}" if text else "") for value, text in pairs]
+def _definition_list(vocabulary: dict[str, str]) -> list[str]:
+    """A vocabulary of :mod:`metadata` as a definition list: each value, bold, with its meaning."""
+    return [
+        f"- **{escape.md_text(value)}**: {escape.md_text(meaning.replace('`', ''))}"
+        for value, meaning in vocabulary.items()
+    ]
 
 
 def _contact(content: dict) -> list[str]:
@@ -474,11 +464,11 @@ def _contact(content: dict) -> list[str]:
 
 def about_page(connection: duckdb.DuckDBPyConnection) -> str:
     """The About page: who maintains the book and how to reach them, how a figure enters the ledger, the unit
-    conventions, the corrections policy and the licences, from CITATION.cff, schema.py, the data dictionary, the
-    unit module and the data."""
+    conventions, the corrections policy and the licences, from CITATION.cff, metadata.py (the vocabularies and the
+    data dictionary), the unit module and the data."""
     e = citation.edition()
     cff = inputs.read_yaml(paths.CITATION_CFF)
-    dictionary = datapackage.column_dictionary()
+    dictionary = metadata.column_dictionary()
     contact = _contact(cff)
     counts = connection.execute(
         """SELECT
@@ -533,7 +523,7 @@ def about_page(connection: duckdb.DuckDBPyConnection) -> str:
         f"The ledger holds {figures} figures on {sources} sources. Each source is registered once, with its "
         "publisher, its date, the date it was read and a tier:",
         "",
-        *_definition_list(vocabulary(schema.TIERS, dictionary["tier"])),
+        *_definition_list(metadata.TIERS),
         "",
         f"Figures on weak sources ({weak} of them) stay in the ledger, to be seen, but never enter a series, a fit, "
         "a key number or a projection base.",
@@ -544,11 +534,11 @@ def about_page(connection: duckdb.DuckDBPyConnection) -> str:
         "",
         "Each figure has a status, which says what kind of number it is:",
         "",
-        *_definition_list(vocabulary(schema.STATUSES, dictionary["status"])),
+        *_definition_list(metadata.STATUSES),
         "",
         "It also has a confidence, the curators' reading of how far the number can be trusted:",
         "",
-        *_definition_list(vocabulary(schema.CONFIDENCES, dictionary["confidence"])),
+        *_definition_list(metadata.CONFIDENCES),
         "",
         f"Sources disagree. Where they give different numbers for one quantity, every row is kept. {groups} "
         f"quantities have more than one row ({grouped} rows in all). One row of each is marked as the one the "
@@ -563,7 +553,7 @@ def about_page(connection: duckdb.DuckDBPyConnection) -> str:
         *[f"- {escape.md_text(rule)}" for rule in unit_rules],
         f"- Power keeps what it measures ({escape.md_text(dictionary['power_measure'].replace('`', ''))}). Of the "
         "data-centre power figures in the ledger, "
-        + ", ".join(f"{measures.get(m, 0)} are `{m}`" for m in schema.POWER_MEASURES)
+        + ", ".join(f"{measures.get(m, 0)} are `{m}`" for m in metadata.POWER_MEASURES)
         + ". The projections and the claims turn accelerators into IT power at `accelerator_it_power_w` "
         f"({escape.md_text(it_power.description.rstrip('.'))}; default {it_power.default:g} W), and IT power into "
         f"facility power × `pue` ({escape.md_text(pue.description.rstrip('.'))}; default {pue.default:g}). Powers "

@@ -157,8 +157,8 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
     notebooks = [chapter.notebook for chapter in chapters.CHAPTERS]
     tables = (paths.SOURCES_CSV, paths.FIGURES_CSV, paths.CHIPS_CSV, paths.SYSTEMS_CSV, paths.SCORECARD_CSV)
     inputs = {_relative(p): sha256_file(p) for p in (*tables, paths.CITATION_CFF)}
-    # Read by the catalogues and the book: the data dictionary (datapackage.json, Data page) and the changelog.
-    documents = [_relative(p) for p in (paths.DATA_RAW / "README.md", paths.DATA_CHANGELOG)]
+    # Read by the book: the data changelog. (The data dictionary is code, compute_ledger/metadata.py: the environment.)
+    documents = [_relative(paths.DATA_CHANGELOG)]
     inputs |= {name: sha256_file(paths.ROOT / name) for name in documents}
     inputs |= {_relative(p): sha256_file(p) for p in notebooks}
     inputs[_relative(paths.BOOK) + "/"] = tree_hash(paths.BOOK)
@@ -195,7 +195,6 @@ def compute(parameters: params.Parameters, scenario_parameters: dict[str, params
         steps.ENVIRONMENT: environment,
         steps.RAW_TABLES: raw,
         steps.CITATION: citation,
-        steps.DATA_DICTIONARY: inputs[_relative(paths.DATA_RAW / "README.md")].encode(),
         steps.BOOK_STRUCTURE: book_structure.encode(),
         steps.GIT_COMMIT: commit.encode(),
         steps.PARAMETERS: _json(values),

@@ -26,10 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-W_PER_MW = 1e6
-HOURS_PER_YEAR = 8760.0
-MWH_PER_TWH = 1e6
-CONSTANTS: dict[str, float] = {"W_PER_MW": W_PER_MW, "HOURS_PER_YEAR": HOURS_PER_YEAR, "MWH_PER_TWH": MWH_PER_TWH}
+from compute_ledger import metadata
+
+# The physical constants of metadata, by the names the expressions use.
+CONSTANTS: dict[str, float] = {
+    "W_PER_MW": metadata.W_PER_MW,
+    "HOURS_PER_YEAR": metadata.HOURS_PER_YEAR,
+    "MWH_PER_TWH": metadata.MWH_PER_TWH,
+}
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,10 @@ class Total:
 
 Step = Calculate | Running | Total
 
-# Inputs: the column ``year``; the parameters ``base_year``, ``base_accelerators``, ``growth_log`` (ln of the growth
-# multiple) and the chain parameters of :data:`projection.PARAMETER_NAMES` (no cap = infinity).
+# Accelerators, then facility power and energy by the formula of metadata.facility_power_mw and
+# metadata.yearly_energy_mwh (written here as expressions), then money. Inputs: the column ``year``; the parameters
+# ``base_year``, ``base_accelerators``, ``growth_log`` (ln of the growth multiple) and the chain parameters of
+# :data:`projection.PARAMETER_NAMES` (no cap = infinity).
 PROJECTION: tuple[Step, ...] = (
     Calculate("step", "year - base_year"),
     # ln g_k = ln(multiple) * (1 - slowdown) ** (k - 1): the growth of year k; none in the base year.

@@ -34,7 +34,7 @@ FOOTER_LINE_HEIGHT = 14
 
 # Okabe & Ito's colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-STATUS_ORDER = ["reported", "estimate", "announced plan", "projection"]
+# Colour and shape of each status, in metadata.STATUS_ORDER.
 STATUS_COLOURS = ["#0072B2", "#009E73", "#E69F00", "#CC79A7"]
 STATUS_SHAPES = ["circle", "diamond", "triangle-up", "square"]
 

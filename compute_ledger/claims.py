@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from compute_ledger import citation, params, report
+from compute_ledger import citation, metadata, params, report
 
 AT_LEAST = "at least"
 ABOUT = "about"
@@ -33,7 +33,6 @@ HOLDS = "holds"
 HOLDS_WITH_CAVEATS = "holds with caveats"
 CANNOT_BE_CHECKED = "cannot be checked"
 VERDICT_ORDER = [HOLDS, HOLDS_WITH_CAVEATS, "off by a factor", CANNOT_BE_CHECKED]
-HOURS_PER_YEAR = 8760.0
 
 
 @dataclass(frozen=True)
@@ -156,8 +155,8 @@ GWH_PER_TWH = 1000.0
 
 def _city_electricity(v, data, p) -> Evidence:
     count = _v(v, "seed-004-musk-100000-gpus-planned")
-    facility_mw = count * p.accelerator_it_power_w * p.pue / 1e6
-    gpus_gwh = facility_mw * p.utilisation * HOURS_PER_YEAR / 1000
+    facility_mw = metadata.facility_power_mw(count, p.accelerator_it_power_w, p.pue)
+    gpus_gwh = metadata.yearly_energy_mwh(facility_mw, p.utilisation) / 1000
     town = v["ref-fr-ville-moyenne-20k-100k"]
     people_low, people_high = float(town["low"]), float(town["high"])
     per_household = _v(v, "ref-insee-fr-household-size-2021")
@@ -171,8 +170,8 @@ def _city_electricity(v, data, p) -> Evidence:
         compared="100,000 GPUs' yearly electricity against the household electricity of a French medium-sized town "
         f"({people_low:,.0f} to {people_high:,.0f} inhabitants): the seed is French",
         arithmetic=f"{count:,.0f} × {p.accelerator_it_power_w:,.0f} W × PUE {p.pue:g} × utilisation "
-        f"{p.utilisation:g} × {HOURS_PER_YEAR:,.0f} h = {gpus_gwh:,.0f} GWh a year; a town of {people_low:,.0f} to "
-        f"{people_high:,.0f} inhabitants ÷ {per_household:g} persons per household × "
+        f"{p.utilisation:g} × {metadata.HOURS_PER_YEAR:,.0f} h = {gpus_gwh:,.0f} GWh a year; a town of "
+        f"{people_low:,.0f} to {people_high:,.0f} inhabitants ÷ {per_household:g} persons per household × "
         f"{dwelling_gwh * 1e6:,.0f} kWh per dwelling = {low:,.0f} to {high:,.0f} GWh a year",
         inputs=CITY_INPUTS,
         caveat="Households only: a town's shops, offices and industry also use electricity. The dwelling average is a "
@@ -185,7 +184,8 @@ def memphis_share(data: ClaimInputs, p: params.Parameters) -> float:
     for the city claim, resting on a low-confidence relay, so glued in the prose but never a key number."""
     v = data.values
     count = _v(v, "seed-004-musk-100000-gpus-planned")
-    return count * p.accelerator_it_power_w * p.pue * p.utilisation / 1e6 / _v(v, "ref-mlgw-normal-winter-peak-2000mw")
+    average_mw = metadata.facility_power_mw(count, p.accelerator_it_power_w, p.pue) * p.utilisation
+    return average_mw / _v(v, "ref-mlgw-normal-winter-peak-2000mw")
 
 
 def _federal_budget(v, data, p) -> Evidence:

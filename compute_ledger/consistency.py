@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from compute_ledger import metadata
+
 SAME = "same quantity"  # the two sides should match
 PART = "chips are part of it"  # the reported sum covers chips and more: the computed share should stay below 1
 
@@ -175,7 +177,7 @@ def overhead_factor(system_kw: float, accelerators_per_system: int, accelerator_
 
 def site_power_mw(accelerators: float, accelerator_w: float, overhead: float, pue: float) -> float:
     """Facility power of a cluster: accelerators × W × server overhead × PUE, in MW."""
-    return accelerators * accelerator_w * overhead * pue / 1e6
+    return metadata.facility_power_mw(accelerators, accelerator_w * overhead, pue)
 
 
 def spend_usd(accelerators: float, unit_price_usd: float) -> float:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
-from compute_ledger import units
+from compute_ledger import metadata, units
 
 if TYPE_CHECKING:  # the chapters import this module; they need not load pandera
     from compute_ledger.schema import Ledger
@@ -72,16 +72,8 @@ VIEWS = {
     """,
 }
 
-EXPORTED = (
-    "sources",
-    "figures",
-    "chips",
-    "systems",
-    "scorecard",
-    "figures_sourced",
-    "largest_cluster_by_year",
-    "disagreements",
-)
+# The published tables the database writes (metadata.PUBLISHED: the others are written by the catalogues step).
+EXPORTED = tuple(table for table in metadata.PUBLISHED if table.from_database)
 
 
 def build_database(ledger: Ledger, database_path: Path) -> None:
@@ -115,15 +107,19 @@ def export_tables(database_path: Path, tables_dir: Path) -> list[Path]:
     tables_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with duckdb.connect(str(database_path), read_only=True) as connection:
-        for name in EXPORTED:
-            frame = connection.execute(f"SELECT * FROM {name}").df()
+        for table in EXPORTED:
+            frame = connection.execute(f"SELECT * FROM {table.name}").df()
             key = next(k for k in ("figure_id", "chip_id", "system_id", "source_id", "pair_id") if k in frame.columns)
             frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
-            csv_path = tables_dir / f"{name}.csv"
-            parquet_path = tables_dir / f"{name}.parquet"
-            frame.to_csv(csv_path, index=False, lineterminator="\n")
-            frame.to_parquet(parquet_path, index=False)
-            written += [csv_path, parquet_path]
+            for extension in table.formats:
+                path = tables_dir / f"{Path(table.stem).name}.{extension}"
+                if extension == "csv":
+                    frame.to_csv(path, index=False, lineterminator="\n")
+                elif extension == "parquet":
+                    frame.to_parquet(path, index=False)
+                else:
+                    raise ValueError(f"metadata.PUBLISHED: the database cannot write {table.name} as {extension}")
+                written.append(path)
     return written
 
 

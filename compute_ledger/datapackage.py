@@ -1,99 +1,19 @@
-"""The data dictionary and the Frictionless ``datapackage.json`` describing the published tables.
+"""The Frictionless ``datapackage.json`` describing the published tables.
 
-The meaning of each curated column is written once, in ``data/raw/README.md``; this module reads it from there. The
-columns the pipeline adds (typed dates, source details joined in) are described in ``DERIVED_COLUMNS``.
+The tables (:data:`metadata.PUBLISHED`: files, descriptions, keys) and the meaning of each column
+(:func:`metadata.describe`) are written once, in :mod:`compute_ledger.metadata`; the enum constraints are the
+vocabularies ``schema.py`` validates ``data/raw`` with.
 """
 
 from __future__ import annotations
 
 import json
-import re
 
 import frictionless
 import pandas as pd
 
-from compute_ledger import paths, schema
+from compute_ledger import metadata, paths, schema
 from compute_ledger.citation import Edition
-
-DERIVED_COLUMNS = {
-    "decimal_year": "the reference date as a decimal year (mid-period for a year or a month), for plotting",
-    "ref_year": "the year of the reference date",
-    "date_precision": "how precise the reference date is: day, month, year or unknown",
-    "source_title": "title of the source (from sources.csv)",
-    "source_tier": "the source's tier: primary, record, secondary or weak (from sources.csv)",
-    "source_accessed": "the date the source was read (from sources.csv)",
-    "ref_date_inherited": "true when ref_date is the source's publication date (the figure is stated as current)",
-    "rank_in_year": "rank of the figure among the year's counts (1 = largest)",
-    "chapter": "chapter of the book the number appears in",
-    "id": "stable id of the key number: chapter.name",
-    "description": "what the number is",
-    "method": "how it was computed",
-    "inputs": "figure ids of data/raw/figures.csv the number is computed from (space-separated in the CSV)",
-    "checked": "figure ids the number tests or counts without resting on them (a seed claim it checks)",
-    "h100e": "the count in H100-equivalents (dense 16-bit TFLOPS over the H100's, from chips.csv; see units.py)",
-    "h100e_low": "low end of the H100-equivalents (the count's low, or the slowest chip an unknown mix may be)",
-    "h100e_high": "high end of the H100-equivalents (the count's high, or the fastest chip an unknown mix may be)",
-    "chip_power_mw": "the accelerators' own power, count x TDP, MW (no servers, network or cooling)",
-    "chip_power_mw_low": "low end of the chip power",
-    "chip_power_mw_high": "high end of the chip power",
-    "h100e_per_chip": "H100-equivalents of one chip of this model",
-    "parameter_set": "'defaults', or 'custom-' and a hash of the parameters changed for the run",
-    "parameters": "the run's values of the parameters the chapter uses (JSON)",
-    "edition": "edition of the book (CITATION.cff)",
-    "key_number_id": "id of the key number (key_numbers.csv)",
-    "role": "input: the number is computed from the figure; checked: the number tests or counts it",
-    "edition_date": "release date of the edition",
-}
-
-PUBLISHED = {
-    "figures": ("tables/figures", "Every curated figure, typed, with its quote and status."),
-    "sources": ("tables/sources", "The source registry: who published each figure, when, where."),
-    "chips": ("tables/chips", "The chip reference table: dense 16-bit TFLOPS and TDP per accelerator model, sourced."),
-    "systems": ("tables/systems", "One record per cluster, site or programme that figures describe over time."),
-    "scorecard": (
-        "tables/scorecard",
-        "Published projections paired with the outturns observed later: the pairs the scorecard chapter grades.",
-    ),
-    "figures_sourced": ("tables/figures_sourced", "Figures joined with their sources (one row per figure)."),
-    "largest_cluster_by_year": (
-        "tables/largest_cluster_by_year",
-        "The largest known accelerator count per year (built, and announced plans separately).",
-    ),
-    "disagreements": ("tables/disagreements", "Rows of quantities reported by more than one source."),
-    "key_numbers": ("key_numbers", "Every headline number of the book: value, method, inputs, parameter set."),
-    "figure_chips": (
-        "tables/figure_chips",
-        "The chip models each figure names, one row per pair: a mix (chip 'gb200|gb300') gives one row per model.",
-    ),
-    "key_number_figures": (
-        "tables/key_number_figures",
-        "The figures each key number is computed from (role input) or checks (role checked), one row per pair.",
-    ),
-}
-
-_ROW = re.compile(r"^\|\s*(?P<names>`[^|]+)\|\s*(?P<required>[^|]*)\|\s*(?P<meaning>.*)\|\s*$")
-
-
-def column_dictionary(readme_text: str | None = None) -> dict[str, str]:
-    """Column name -> meaning, read from the tables of ``data/raw/README.md``."""
-    text = readme_text if readme_text is not None else (paths.DATA_RAW / "README.md").read_text(encoding="utf-8")
-    dictionary = {}
-    for line in text.splitlines():
-        match = _ROW.match(line)
-        if not match:
-            continue
-        meaning = match["meaning"].strip()
-        for name in re.findall(r"`([a-z0-9_]+)`", match["names"]):
-            dictionary.setdefault(name, meaning)  # the first table that defines a column (figures, sources)
-    return dictionary
-
-
-def describe(column: str, dictionary: dict[str, str]) -> str:
-    if column in dictionary:
-        return dictionary[column]
-    if column in DERIVED_COLUMNS:
-        return DERIVED_COLUMNS[column]
-    raise KeyError(f"column {column!r} has no description in data/raw/README.md or datapackage.DERIVED_COLUMNS")
 
 
 def _field_type(series: pd.Series) -> str:
@@ -106,31 +26,6 @@ def _field_type(series: pd.Series) -> str:
     return "string"
 
 
-# Column -> (resource, key) it references, per resource. An empty cell references nothing.
-FOREIGN_KEYS = {
-    "figures": {
-        "source_id": ("sources", "source_id"),
-        "system_id": ("systems", "system_id"),
-    },
-    # A figure's chip cell may name a mix of models ("gb200|gb300"), which one cell cannot reference: the models it
-    # names are linked through figure_chips.
-    "figure_chips": {"figure_id": ("figures", "figure_id"), "chip_id": ("chips", "chip_id")},
-    "chips": {"source_id": ("sources", "source_id"), "tdp_source_id": ("sources", "source_id")},
-    "figures_sourced": {"figure_id": ("figures", "figure_id"), "source_id": ("sources", "source_id")},
-    "scorecard": {
-        "projection_figure_id": ("figures", "figure_id"),
-        "outturn_figure_id": ("figures", "figure_id"),
-    },
-    "largest_cluster_by_year": {"figure_id": ("figures", "figure_id")},
-    "disagreements": {"figure_id": ("figures", "figure_id")},
-    "key_number_figures": {"key_number_id": ("key_numbers", "id"), "figure_id": ("figures", "figure_id")},
-}
-PRIMARY_KEYS = {
-    "key_number_figures": ("key_number_id", "figure_id", "role"),
-    "figure_chips": ("figure_id", "chip_id"),
-    "scorecard": ("pair_id",),
-}
-
 DATA_LICENCE = {
     "name": "CC-BY-4.0",
     "path": "https://creativecommons.org/licenses/by/4.0/",
@@ -140,8 +35,6 @@ QUOTES_LICENCE_NOTE = (
     "The curation and the computed columns are CC BY 4.0; the quotes belong to their authors and publishers and are "
     "reproduced briefly, with attribution, to make each figure checkable."
 )
-# The resources whose rows carry the sources' quotes.
-WITH_QUOTES = ("figures", "figures_sourced", "largest_cluster_by_year", "disagreements")
 
 
 def vocabularies() -> dict[str, dict[str, tuple[str, ...]]]:
@@ -185,70 +78,67 @@ def key_number_figures(catalogue: pd.DataFrame) -> pd.DataFrame:
 
 def figure_chips(figures: pd.DataFrame) -> pd.DataFrame:
     """One row per (figure, chip model) the figure's ``chip`` names: a single chip_id, or each model of a mix
-    (:data:`schema.CHIP_MIX_SEPARATOR`); placeholders (``mixed``, ``unknown``) and empty cells name none."""
+    (:data:`metadata.CHIP_MIX_SEPARATOR`); placeholders (``mixed``, ``unknown``) and empty cells name none."""
     rows = [
         (row.figure_id, chip_id)
         for row in figures[["figure_id", "chip"]].itertuples()
-        if row.chip and row.chip not in schema.CHIP_PLACEHOLDERS
-        for chip_id in row.chip.split(schema.CHIP_MIX_SEPARATOR)
+        if row.chip and row.chip not in metadata.CHIP_PLACEHOLDERS
+        for chip_id in row.chip.split(metadata.CHIP_MIX_SEPARATOR)
     ]
     frame = pd.DataFrame(rows, columns=["figure_id", "chip_id"])
     return frame.drop_duplicates().sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
 
 
-def _field(
-    name: str, series: pd.Series, dictionary: dict[str, str], enum: tuple[str, ...] | None
-) -> frictionless.Field:
-    descriptor = {"name": name, "type": _field_type(series), "description": describe(name, dictionary)}
+def _field(name: str, series: pd.Series, enum: tuple[str, ...] | None) -> frictionless.Field:
+    descriptor = {"name": name, "type": _field_type(series), "description": metadata.describe(name)}
     if enum and descriptor["type"] == "string":  # a true/false vocabulary is typed boolean already
         descriptor["constraints"] = {"enum": list(enum)}
     return frictionless.Field.from_descriptor(descriptor)
 
 
-def table_schema(name: str, frame: pd.DataFrame, dictionary: dict[str, str], enums: dict) -> frictionless.Schema:
-    table = frictionless.Schema(
-        fields=[_field(column, frame[column], dictionary, enums.get(column)) for column in frame.columns]
-    )
-    key = PRIMARY_KEYS.get(name) or next(
+def table_schema(table: metadata.PublishedTable, frame: pd.DataFrame, enums: dict) -> frictionless.Schema:
+    schema_ = frictionless.Schema(fields=[_field(column, frame[column], enums.get(column)) for column in frame.columns])
+    key = table.primary_key or next(
         ((k,) for k in ("figure_id", "chip_id", "system_id", "source_id", "id") if k in frame.columns), None
     )
     if key and not frame.duplicated(list(key)).any():
-        table.primary_key = list(key)
-    table.foreign_keys = [
+        schema_.primary_key = list(key)
+    schema_.foreign_keys = [
         {"fields": [column], "reference": {"resource": target, "fields": [target_key]}}
-        for column, (target, target_key) in FOREIGN_KEYS.get(name, {}).items()
+        for column, (target, target_key) in table.foreign_keys.items()
         if column in frame.columns
     ]
-    return table
+    return schema_
 
 
 def datapackage(layout: paths.ProcessedLayout, edition: Edition) -> frictionless.Package:
     """The package: one CSV resource (and its Parquet twin) per published table, with typed fields, keys, enum
     constraints and a licence each, built with frictionless's own classes."""
-    dictionary = column_dictionary()
     enums = vocabularies()
     resources = []
-    for name, (stem, description) in PUBLISHED.items():
-        csv_path = layout.base / f"{stem}.csv"
-        parquet_path = csv_path.with_suffix(".parquet")
-        # Parquet keeps the column types; key_numbers has only a CSV.
-        frame = pd.read_parquet(parquet_path) if parquet_path.exists() else pd.read_csv(csv_path, keep_default_na=False)
-        licence = DATA_LICENCE | (
-            {"title": f"{DATA_LICENCE['title']}; {QUOTES_LICENCE_NOTE}"} if name in WITH_QUOTES else {}
+    for table in metadata.PUBLISHED:
+        csv_path = layout.base / f"{table.stem}.csv"
+        parquet = "parquet" in table.formats
+        # Parquet keeps the column types; the tables without one are read from their CSV.
+        frame = (
+            pd.read_parquet(csv_path.with_suffix(".parquet"))
+            if parquet
+            else pd.read_csv(csv_path, keep_default_na=False)
         )
+        licence = DATA_LICENCE | ({"title": f"{DATA_LICENCE['title']}; {QUOTES_LICENCE_NOTE}"} if table.quotes else {})
         resource = frictionless.Resource(
-            name=name,
+            name=table.name,
             profile="tabular-data-resource",
-            path=f"{stem}.csv",
+            path=f"{table.stem}.csv",
             format="csv",
             mediatype="text/csv",
             encoding="utf-8",
-            description=description,
+            description=table.description,
             licenses=[licence],
-            schema=table_schema(name, frame, dictionary, enums.get(name, {})),
+            schema=table_schema(table, frame, enums.get(table.name, {})),
         )
-        if parquet_path.exists():
-            resource.custom["alternates"] = [f"{stem}.parquet"]
+        if parquet:
+            resource.custom["alternates"] = [f"{table.stem}.parquet"]
         resources.append(resource)
     package = frictionless.Package(
         name="compute-ledger",

@@ -16,11 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-STATUS_REPORTED = "reported"
-STATUS_ANNOUNCED = "announced plan"
-STATUS_ESTIMATE = "estimate"
-STATUS_PROJECTION = "projection"
-KNOWN_STATUSES = (STATUS_REPORTED, STATUS_ANNOUNCED, STATUS_ESTIMATE, STATUS_PROJECTION)
+from compute_ledger import metadata
+
 FIT_POINT_COLUMNS = ("decimal_year", "value", "low", "high", "status")
 
 _MAX_LABELS_IN_MESSAGE = 10
@@ -244,16 +241,16 @@ def select_fit_points(
         raise GrowthInputError(f"select_fit_points needs columns {missing} (has {list(df.columns)})")
 
     status = df["status"]
-    unknown = ~status.isin(KNOWN_STATUSES)
+    unknown = ~status.isin(list(metadata.STATUSES))
     if unknown.any():
         bad = {label: status[label] for label in df.index[unknown][:_MAX_LABELS_IN_MESSAGE]}
-        raise GrowthInputError(f"unknown status at label {bad!r}; expected one of {list(KNOWN_STATUSES)}")
+        raise GrowthInputError(f"unknown status at label {bad!r}; expected one of {list(metadata.STATUSES)}")
 
-    allowed = [STATUS_REPORTED]
+    allowed = [metadata.REPORTED]
     if include_estimates:
-        allowed.append(STATUS_ESTIMATE)
+        allowed.append(metadata.ESTIMATE)
     if include_announced:
-        allowed.append(STATUS_ANNOUNCED)
+        allowed.append(metadata.ANNOUNCED_PLAN)
     kept = df.loc[status.isin(allowed)].copy()
 
     low = pd.to_numeric(kept["low"], errors="coerce").astype(float)

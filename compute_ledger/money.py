@@ -11,6 +11,8 @@ import re
 
 import pandas as pd
 
+from compute_ledger import metadata
+
 SEED_SUMS = (
     ("seed-002-altman-7000-billion-fundraising", "Altman's chip venture (sought)"),
     ("seed-002-softbank-izanagi-100-billion", "SoftBank's Izanagi (sought)"),
@@ -37,9 +39,10 @@ CAPEX_FIRST_YEAR, CAPEX_LAST_YEAR = 2019, 2026
 FISCAL_YEAR_ENDS = {"Microsoft": "June", "Oracle": "May"}
 # Which row of a company-year to show: a reported total before an estimate, an estimate before guidance (a plan or
 # the company's own projection, shown hollow).
-STATUS_RANK = {"reported": 0, "estimate": 1, "announced plan": 2, "projection": 2}
-GUIDANCE_STATUSES = ("announced plan", "projection")
-TIER_RANK = {"primary": 0, "record": 1, "secondary": 2, "weak": 3}
+STATUS_RANK = {status: rank for rank, status in enumerate(metadata.RECORD_STATUSES)} | {
+    status: len(metadata.RECORD_STATUSES) for status in metadata.PLANNED_STATUSES
+}
+TIER_RANK = {tier: rank for rank, tier in enumerate(metadata.TIERS)}
 # A quarter named in the subject ("capex in Q3 2024", "in fiscal Q1 2026"), not one merely mentioned ("after Q3").
 _QUARTER = re.compile(r"\bin (?:fiscal )?Q[1-4]\b")
 _MONTHS = "January February March April May June July August September October November December".split()
@@ -86,7 +89,7 @@ def choose_annual_capex(rows: pd.DataFrame, first_year: int, last_year: int) -> 
     frame = rows.loc[is_annual(rows)].copy()
     frame["year"] = frame["ref_date"].str[:4].astype(int)
     frame = frame.loc[frame["year"].between(first_year, last_year)]
-    frame["guidance"] = frame["status"].isin(GUIDANCE_STATUSES)
+    frame["guidance"] = frame["status"].isin(metadata.PLANNED_STATUSES)
     order = pd.DataFrame(
         {
             "status": frame["status"].map(STATUS_RANK),

@@ -21,8 +21,11 @@ class ParameterError(Exception):
     """A parameter could not be set. The message names the parameter, what is allowed and what was given."""
 
 
-def _meta(unit: str, source: str, uncertainty: tuple[float, float] | None = None) -> dict[str, Any]:
-    return {"unit": unit, "source": source, "uncertainty": uncertainty}
+def _meta(
+    unit: str, source: str, uncertainty: tuple[float, float] | None = None, label: str | None = None
+) -> dict[str, Any]:
+    """``label``: the short name charts, tables and the what-if panel show (the parameter's name when none)."""
+    return {"unit": unit, "source": source, "uncertainty": uncertainty, "label": label}
 
 
 class Parameters(BaseModel):
@@ -35,7 +38,7 @@ class Parameters(BaseModel):
         ge=2026,
         le=2040,
         description="Last year of the projections.",
-        json_schema_extra=_meta("year", "assumption: the seeds and published analyses look to 2030"),
+        json_schema_extra=_meta("year", "assumption: the seeds and published analyses look to 2030", label="horizon"),
     )
     fit_start_year: int = Field(
         2018,
@@ -55,7 +58,9 @@ class Parameters(BaseModel):
         le=20.0,
         description="Yearly multiple of the largest cluster's accelerator count used in the projections; "
         "empty = the multiple fitted on the ledger.",
-        json_schema_extra=_meta("x per year", "computed: fit of the largest cluster per year"),
+        json_schema_extra=_meta(
+            "x per year", "computed: fit of the largest cluster per year", label="growth multiple per year"
+        ),
     )
     growth_slowdown_per_year: float = Field(
         0.0,
@@ -63,14 +68,14 @@ class Parameters(BaseModel):
         lt=1.0,
         description="Share by which the log of the yearly growth multiple shrinks each projected year "
         "(0 = the trend continues).",
-        json_schema_extra=_meta("fraction per year", "assumption", (0.0, 0.3)),
+        json_schema_extra=_meta("fraction per year", "assumption", (0.0, 0.3), label="growth slowdown per year"),
     )
     site_power_cap_mw: float | None = Field(
         None,
         ge=10.0,
         le=1_000_000.0,
         description="Largest facility power one site can get; growth stops there. Empty = no cap.",
-        json_schema_extra=_meta("MW", "assumption: see the power-capped scenario"),
+        json_schema_extra=_meta("MW", "assumption: see the power-capped scenario", label="site power cap"),
     )
     gpu_unit_price_usd: float = Field(
         30_000.0,
@@ -81,6 +86,7 @@ class Parameters(BaseModel):
             "USD per H100",
             "figure seed-004-h100-unit-price-30000 (range: money-h100-price-raymond-james to money-h100-price-gzero)",
             (25_000.0, 40_000.0),
+            label="price per H100-equivalent",
         ),
     )
     accelerator_price_change_per_year: float = Field(
@@ -88,7 +94,7 @@ class Parameters(BaseModel):
         ge=-0.5,
         le=0.5,
         description="Yearly change of the price of one frontier accelerator (-0.1 = 10 % cheaper each year).",
-        json_schema_extra=_meta("fraction per year", "assumption", (-0.3, 0.15)),
+        json_schema_extra=_meta("fraction per year", "assumption", (-0.3, 0.15), label="yearly price change"),
     )
     accelerator_it_power_w: float = Field(
         1_275.0,
@@ -102,6 +108,7 @@ class Parameters(BaseModel):
             "figure hw-nvidia-dgx-h100-max-power-supercluster (10.2 kW / 8 GPUs); high end: "
             "hw-nvidia-gb200-nvl72-rack-power (120 kW / 72 GPUs)",
             (1_000.0, 1_700.0),
+            label="IT power per H100 (all-in)",
         ),
     )
     pue: float = Field(
@@ -113,6 +120,7 @@ class Parameters(BaseModel):
             "ratio",
             "assumption: between hw-google-fleet-pue-2023 (1.10) and hw-industry-pue-2023-uptime (1.58)",
             (1.1, 1.58),
+            label="PUE",
         ),
     )
     utilisation: float = Field(
@@ -120,14 +128,16 @@ class Parameters(BaseModel):
         gt=0.0,
         le=1.0,
         description="Average share of facility power drawn over a year.",
-        json_schema_extra=_meta("fraction", "assumption", (0.6, 0.95)),
+        json_schema_extra=_meta("fraction", "assumption", (0.6, 0.95), label="utilisation"),
     )
     electricity_price_usd_per_mwh: float = Field(
         80.0,
         ge=0.0,
         le=500.0,
         description="Price of electricity paid by the site.",
-        json_schema_extra=_meta("USD per MWh", "assumption: US industrial tariffs", (50.0, 120.0)),
+        json_schema_extra=_meta(
+            "USD per MWh", "assumption: US industrial tariffs", (50.0, 120.0), label="electricity price"
+        ),
     )
     check_tolerance_factor: float = Field(
         1.5,
@@ -178,6 +188,7 @@ class ParameterSpec:
     maximum: float | None
     uncertainty: tuple[float, float] | None
     source: str
+    label: str  # the short name charts, tables and the what-if panel show
 
     @property
     def allowed(self) -> str:
@@ -219,6 +230,7 @@ def specs() -> list[ParameterSpec]:
                 maximum=high,
                 uncertainty=extra.get("uncertainty"),
                 source=extra["source"],
+                label=extra.get("label") or name,
             )
         )
     return result

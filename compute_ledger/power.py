@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compute_ledger import database
+from compute_ledger import database, metadata
 
 NUCLEAR_REFERENCE_ID = "seed-000-1gw-nuclear-plant-reference"
 TODAY_IDS = (
@@ -27,8 +27,6 @@ GROUPED_SCOPES = ("pipeline", "fleet", "programme")
 # What a power row measures; generation (turbines, batteries) feeds a site but is never its power.
 MEASURES = ("it", "facility", "grid", "unspecified")
 MEASURE_LABELS = {"it": "IT", "facility": "facility", "grid": "grid", "unspecified": "stated"}
-OBSERVED_STATUSES = ("reported", "estimate")
-PLANNED_STATUSES = ("announced plan", "projection")
 KIND_BUILT = "built (reported or estimated)"
 KIND_PLANNED = "planned (announced or projected)"
 # Rows this low in confidence are drawn but never set a system's rank.
@@ -131,7 +129,10 @@ def timeline_frame(rows: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
             "value": dated["value"].to_numpy(),
             "measure": dated["power_measure"].map(MEASURE_LABELS).to_numpy(),
             "status": dated["status"].to_numpy(),
-            "kind": dated["status"].isin(PLANNED_STATUSES).map({True: KIND_PLANNED, False: KIND_BUILT}).to_numpy(),
+            "kind": dated["status"]
+            .isin(metadata.PLANNED_STATUSES)
+            .map({True: KIND_PLANNED, False: KIND_BUILT})
+            .to_numpy(),
             "confidence": dated["confidence"].to_numpy(),
             "publisher": dated["publisher"].to_numpy(),
             "source_tier": dated["source_tier"].to_numpy(),
@@ -167,7 +168,7 @@ def _best_first(rows: pd.DataFrame) -> pd.DataFrame:
 def latest_by_measure(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per system and measure: the latest built (reported or estimated) value, with its date and source."""
     built = timeline_rows(rows)
-    built = built[built["status"].isin(OBSERVED_STATUSES) & built["ref_date"].fillna("").ne("")]
+    built = built[built["status"].isin(metadata.RECORD_STATUSES) & built["ref_date"].fillna("").ne("")]
     return _best_first(built).drop_duplicates(["system_id", "power_measure"]).reset_index(drop=True)
 
 
@@ -179,7 +180,7 @@ def system_measures(rows: pd.DataFrame, system_id: str) -> pd.DataFrame:
 def planned_target(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per system: its largest announced or projected MW (dated or not), with measure, date and source."""
     planned = timeline_rows(rows)
-    planned = planned[planned["status"].isin(PLANNED_STATUSES)]
+    planned = planned[planned["status"].isin(metadata.PLANNED_STATUSES)]
     ordered = planned.sort_values(["value", "figure_id"], ascending=[False, True], kind="stable")
     return ordered.drop_duplicates("system_id").reset_index(drop=True)
 

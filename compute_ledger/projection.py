@@ -6,18 +6,19 @@ observed starting point with growth factor 1):
 * ``accelerators_t = base_accelerators * prod_{k=1..t-base_year} g_k`` with
   ``ln g_k = ln(growth_multiple) * (1 - growth_slowdown_per_year) ** (k - 1)``;
   capped so that facility power never exceeds ``site_power_cap_mw``: the cap in accelerators is
-  ``site_power_cap_mw / (accelerator_it_power_w * pue / 1e6)``, and once a path reaches it, it stays at
+  ``site_power_cap_mw / (accelerator_it_power_w * pue / W_PER_MW)``, and once a path reaches it, it stays at
   the cap for every later year (``power_capped`` is true from then on);
-* ``it_power_mw = accelerators * accelerator_it_power_w / 1e6``;
+* ``it_power_mw = accelerators * accelerator_it_power_w / W_PER_MW``;
   ``facility_power_mw = it_power_mw * pue``;
-* ``energy_twh = facility_power_mw * utilisation * 8760 / 1e6``;
-  ``electricity_cost_usd = facility_power_mw * utilisation * 8760 * electricity_price_usd_per_mwh``;
+* ``energy_twh = facility_power_mw * utilisation * HOURS_PER_YEAR / MWH_PER_TWH``;
+  ``electricity_cost_usd = facility_power_mw * utilisation * HOURS_PER_YEAR * electricity_price_usd_per_mwh``;
 * ``accelerator_price_usd = gpu_unit_price_usd * (1 + accelerator_price_change_per_year) ** (t - base_year)``;
   ``hardware_capex_usd = accelerators * accelerator_price_usd`` (hardware value of the whole cluster).
 
-The chain is written once, as data, in :data:`chain.PROJECTION` (and the milestones in :func:`chain.milestone`):
-this module evaluates those steps with numpy, and the in-page what-if runs the same steps as Vega transforms.
-One vectorised core, :func:`project_paths`, computes the chain for arrays of scenarios at once (shape
+The chain is written once, as data, in :data:`chain.PROJECTION` (and the milestones in :func:`chain.milestone`),
+over the constants of :mod:`compute_ledger.metadata` (``W_PER_MW``, ``HOURS_PER_YEAR``, ``MWH_PER_TWH``): this
+module evaluates those steps with numpy, and the in-page what-if runs the same steps as Vega transforms. One
+vectorised core, :func:`project_paths`, computes the chain for arrays of scenarios at once (shape
 ``(n_scenarios, n_years)``); the single projection, the Monte Carlo and the tornado all call it.
 """
 
@@ -52,9 +53,6 @@ QUANTITIES: tuple[str, ...] = (
     "hardware_capex_usd",
 )
 GROWTH_PARAMETER = "growth_multiple"
-HOURS_PER_YEAR = chain.HOURS_PER_YEAR
-W_PER_MW = chain.W_PER_MW
-MWH_PER_TWH = chain.MWH_PER_TWH
 
 # The interval each parameter must lie in, in interval notation: "(" / ")" exclude the bound,
 # "[" / "]" include it. Only the site power cap may be infinite (no cap); NaN is never allowed.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from compute_ledger import database, units
+from compute_ledger import database, metadata, units
 from compute_ledger.database import figures_by_id
 from compute_ledger.dates import observed_until
 
@@ -32,7 +32,6 @@ NOT_SITE_POWER: dict[str, str] = {
     "seed-000-datacentre-50mw-typical": "a typical data-centre size (Zuckerberg), not one site",
 }
 SITE_POWER_SCOPES = ("site", "cluster")
-RECORD_STATUSES = ("reported", "estimate")  # what was built or used (plans and projections are not records)
 # Power that a site draws or is built to draw: IT load, facility power, or a power the source leaves unqualified.
 # Grid supply (an interconnection's capacity, often energised ahead of the load) and on-site generation are not.
 SITE_RECORD_MEASURES = ("it", "facility", "unspecified")
@@ -70,7 +69,7 @@ def record_candidates_compute(connection: duckdb.DuckDBPyConnection, start_year:
           AND coalesce(preferred, true) AND confidence <> 'low' AND h100e IS NOT NULL AND h100e > 0
         ORDER BY decimal_year, figure_id
         """,
-        [start_year, observed_until(), list(RECORD_STATUSES)],
+        [start_year, observed_until(), list(metadata.RECORD_STATUSES)],
     ).df()
 
 
@@ -92,7 +91,7 @@ def record_candidates_site(connection: duckdb.DuckDBPyConnection, start_year: in
         [
             start_year,
             observed_until(),
-            list(RECORD_STATUSES),
+            list(metadata.RECORD_STATUSES),
             list(SITE_POWER_SCOPES),
             list(NOT_SITE_POWER),
             list(SITE_RECORD_MEASURES),

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compute_ledger import frontier, params, projection, report, trend_fit
+from compute_ledger import frontier, metadata, params, projection, report, trend_fit
 
 MAIN_SCENARIO = "trend"
 SCENARIO_ORDER = ("trend", "slowdown", "power_capped")
@@ -45,16 +45,11 @@ HORIZON_QUANTITIES: dict[str, str] = {
     "electricity_cost_usd": "electricity cost per year",
     "hardware_capex_usd": "hardware value",
 }
+# The labels of params (the growth multiple is params' growth_multiple_override), by the chain's parameter names.
+_LABELS = {spec.name: spec.label for spec in params.specs()}
 PARAMETER_LABELS: dict[str, str] = {
-    projection.GROWTH_PARAMETER: "growth multiple per year",
-    "accelerator_it_power_w": "IT power per H100 (all-in)",
-    "pue": "PUE",
-    "utilisation": "utilisation",
-    "electricity_price_usd_per_mwh": "electricity price",
-    "gpu_unit_price_usd": "price per H100-equivalent",
-    "accelerator_price_change_per_year": "yearly price change",
-    "growth_slowdown_per_year": "growth slowdown per year",
-    "site_power_cap_mw": "site power cap",
+    projection.GROWTH_PARAMETER: _LABELS["growth_multiple_override"],
+    **{name: _LABELS[name] for name in projection.PARAMETER_NAMES},
 }
 TORNADO_UNITS: dict[str, tuple[float, str]] = {
     "facility_power_mw": (1000.0, "Facility power (GW, log scale)"),
@@ -175,7 +170,7 @@ def power_ratio(chip_power_mw: float, h100e: float, h100_tdp_w: float) -> float:
     """The chips' power per H100-equivalent over the H100's TDP (1 for an H100 count or a figure stated in H100e)."""
     if not (math.isfinite(chip_power_mw) and chip_power_mw > 0):
         return 1.0
-    return chip_power_mw * projection.W_PER_MW / h100e / h100_tdp_w
+    return chip_power_mw * metadata.W_PER_MW / h100e / h100_tdp_w
 
 
 def base_point(candidates: pd.DataFrame, h100_tdp_w: float) -> BasePoint:

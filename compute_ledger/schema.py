@@ -15,202 +15,22 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from compute_ledger import inputs, paths
+from compute_ledger import inputs, metadata, paths
 from compute_ledger.dates import PARTIAL_DATE_PATTERN, date_precision, decimal_year, is_partial_date
 from compute_ledger.errors import InputFileError, RawDataError
 
-CATEGORIES = ("accelerators", "power", "money", "hardware", "published_trend", "context")
-METRICS = (
-    "accelerator_count",
-    "compute_capacity",
-    "data_centre_power",
-    "electricity_use",
-    "power_capacity",
-    "power_reference",
-    "investment",
-    "capital_expenditure",
-    "accelerator_unit_price",
-    "training_cost",
-    "fundraising",
-    "public_funding",
-    "public_budget",
-    "market_value",
-    "bond_issue",
-    "startup_funding",
-    "accelerator_power",
-    "server_power",
-    "rack_power",
-    "pue",
-    "growth_rate",
-    "cost_decline_rate",
-    "workforce_gap",
-    "population",
-    "subscription_price",
-    "facility_count",
-    "manufacturer_count",
-    "multiple",
-    "training_compute",
-)
-UNITS = (
-    "accelerators",
-    "H100e",
-    "MW",
-    "TWh",
-    "USD",
-    "USD_per_accelerator",
-    "USD_per_month",
-    "W",
-    "kW",
-    "ratio",
-    "x_per_year",
-    "percent_per_year",
-    "months",
-    "years",
-    "people",
-    "facilities",
-    "companies",
-    "times",
-    "FLOP",
-)
-SCOPES = (
-    "training_run",
-    "cluster",  # one cluster: the accelerators that work together on one job
-    "site",  # one site or campus
-    "programme",  # a multi-site programme (Project Rainier, Stargate as a whole)
-    "fleet",  # a company's installed fleet
-    "pipeline",  # a company's pipeline of planned capacity
-    "company",
-    "industry",
-    "national",
-    "global",
-    "product",
-    "model",
-    "claim",
-)
-STATUSES = ("reported", "announced plan", "estimate", "projection")
-CONFIDENCES = ("high", "medium", "low")
-LANGUAGES = ("fr", "en", "es", "de", "zh", "ja")
-TIERS = ("primary", "record", "secondary", "weak")
-# What a power figure measures: the IT load, the whole facility, the grid supply, or on-site generation.
-POWER_MEASURES = ("it", "facility", "grid", "generation", "unspecified")
-# An accelerator count names its chip model (a chip_id of chips.csv), a mix of named models (chip_ids joined by
-# CHIP_MIX_SEPARATOR, e.g. "gb200|gb300"), or one of these.
-CHIP_PLACEHOLDERS = ("mixed", "unknown")
-CHIP_MIX_SEPARATOR = "|"
-# A figure stated as current ("now", "has") with no date of its own takes its source's publication date.
-REF_DATE_BASES = ("publication",)
-# Which units each metric may use (the canonical units of the data dictionary).
-METRIC_UNITS = {
-    "accelerator_count": ("accelerators",),
-    "compute_capacity": ("H100e",),
-    "data_centre_power": ("MW",),
-    "electricity_use": ("TWh", "ratio"),
-    "power_capacity": ("MW",),
-    "power_reference": ("MW", "TWh", "ratio", "times"),
-    "investment": ("USD",),
-    "capital_expenditure": ("USD",),
-    "accelerator_unit_price": ("USD_per_accelerator",),
-    "training_cost": ("USD",),
-    "fundraising": ("USD",),
-    "public_funding": ("USD",),
-    "public_budget": ("USD",),
-    "market_value": ("USD",),
-    "bond_issue": ("USD",),
-    "startup_funding": ("USD",),
-    "accelerator_power": ("W",),
-    "server_power": ("kW",),
-    "rack_power": ("kW",),
-    "pue": ("ratio",),
-    "growth_rate": ("x_per_year", "percent_per_year", "months", "years"),
-    "cost_decline_rate": ("percent_per_year",),
-    "workforce_gap": ("people",),
-    "population": ("people",),
-    "subscription_price": ("USD_per_month",),
-    "facility_count": ("facilities",),
-    "manufacturer_count": ("companies",),
-    "multiple": ("times",),
-    "training_compute": ("FLOP",),
-}
 # The years a figure may refer to: the ledger's first systems and the furthest published horizon.
 DATE_WINDOW = (2000, 2060)
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$"
 
-SOURCE_COLUMNS = (
-    "source_id",
-    "title",
-    "publisher",
-    "author",
-    "date_published",
-    "date_note",
-    "url",
-    "read_at",
-    "accessed",
-    "language",
-    "tier",
-    "licence",
-    "seed_file",
-)
-FIGURE_COLUMNS = (
-    "figure_id",
-    "category",
-    "metric",
-    "entity",
-    "subject",
-    "scope",
-    "system_id",
-    "ref_date",
-    "ref_date_basis",
-    "ref_date_note",
-    "value",
-    "low",
-    "high",
-    "unit",
-    "unit_detail",
-    "chip",
-    "power_measure",
-    "price_year",
-    "status",
-    "confidence",
-    "source_id",
-    "original_outlet",
-    "quote",
-    "quote_en",
-    "quantity_id",
-    "preferred",
-    "note",
-)
+SOURCE_COLUMNS = metadata.RAW_TABLES["sources"].column_names
+FIGURE_COLUMNS = metadata.RAW_TABLES["figures"].column_names
 NUMERIC_FIGURE_COLUMNS = ("value", "low", "high")
-CHIP_COLUMNS = (
-    "chip_id",
-    "vendor",
-    "model",
-    "year",
-    "dense_16bit_tflops",
-    "tdp_w",
-    "source_id",
-    "tflops_quote",
-    "tdp_source_id",
-    "tdp_quote",
-    "note",
-)
+CHIP_COLUMNS = metadata.RAW_TABLES["chips"].column_names
 NUMERIC_CHIP_COLUMNS = ("dense_16bit_tflops", "tdp_w")
-SYSTEM_COLUMNS = ("system_id", "name", "operator", "location", "scope", "note")
-SYSTEM_SCOPES = ("cluster", "site", "programme")
-SCORECARD_COLUMNS = (
-    "pair_id",
-    "projection_figure_id",
-    "outturn_figure_id",
-    "projection_made",
-    "outturn_made",
-    "projection_by",
-    "outturn_by",
-    "quantity",
-    "comparison",
-)
-# What an outturn may be: an observation (what was reported or estimated to have happened), never a projection or a
-# plan.
-OUTTURN_STATUSES = ("reported", "estimate")
+SYSTEM_COLUMNS = metadata.RAW_TABLES["systems"].column_names
+SCORECARD_COLUMNS = metadata.RAW_TABLES["scorecard"].column_names
 # Units a pair may compare besides equal ones: an accelerator count and H100-equivalents (units.equivalents).
 CONVERTIBLE_UNITS = ({"accelerators", "H100e"},)
 
@@ -320,8 +140,8 @@ def sources_schema(used_source_ids: set[str]) -> pa.DataFrameSchema:
             "url": _url("url"),
             "read_at": _url("read_at", optional=True),
             "accessed": _partial_date("accessed", full=True, required=True),
-            "language": _vocabulary("language", LANGUAGES),
-            "tier": _vocabulary("tier", TIERS),
+            "language": _vocabulary("language", tuple(metadata.LANGUAGES)),
+            "tier": _vocabulary("tier", tuple(metadata.TIERS)),
             "licence": _required_text("licence"),
             "seed_file": _optional_text("seed_file"),
         },
@@ -360,16 +180,16 @@ def _preferred_consistent(frame: pd.DataFrame) -> pd.Series:
 
 
 def _unit_fits_metric(frame: pd.DataFrame) -> pd.Series:
-    return frame.apply(lambda row: row["unit"] in METRIC_UNITS.get(row["metric"], (row["unit"],)), axis=1)
+    return frame.apply(lambda row: row["unit"] in metadata.METRIC_UNITS.get(row["metric"], (row["unit"],)), axis=1)
 
 
 def _chip_named(chip_ids: set[str]) -> Callable[[pd.DataFrame], pd.Series]:
-    known = chip_ids | set(CHIP_PLACEHOLDERS)
+    known = chip_ids | set(metadata.CHIP_PLACEHOLDERS)
 
     def known_chip(chip: str) -> bool:
         if chip in known:
             return True
-        parts = chip.split(CHIP_MIX_SEPARATOR)
+        parts = chip.split(metadata.CHIP_MIX_SEPARATOR)
         return len(parts) > 1 and len(set(parts)) == len(parts) and all(part in chip_ids for part in parts)
 
     def holds(frame: pd.DataFrame) -> pd.Series:
@@ -408,11 +228,11 @@ def figures_schema(
     return pa.DataFrameSchema(
         {
             "figure_id": _slug("figure_id", unique=True, report_duplicates="all"),
-            "category": _vocabulary("category", CATEGORIES),
-            "metric": _vocabulary("metric", METRICS),
+            "category": _vocabulary("category", tuple(metadata.CATEGORIES)),
+            "metric": _vocabulary("metric", tuple(metadata.METRICS)),
             "entity": _required_text("entity"),
             "subject": _required_text("subject"),
-            "scope": _vocabulary("scope", SCOPES),
+            "scope": _vocabulary("scope", tuple(metadata.SCOPES)),
             "system_id": pa.Column(
                 str,
                 pa.Check(
@@ -422,15 +242,15 @@ def figures_schema(
                 ),
             ),
             "ref_date": _partial_date("ref_date"),
-            "ref_date_basis": _vocabulary("ref_date_basis", REF_DATE_BASES, optional=True),
+            "ref_date_basis": _vocabulary("ref_date_basis", tuple(metadata.REF_DATE_BASES), optional=True),
             "ref_date_note": _optional_text("ref_date_note"),
             "value": pa.Column(str, number),
             "low": pa.Column(str, optional_number),
             "high": pa.Column(str, optional_number),
-            "unit": _vocabulary("unit", UNITS),
+            "unit": _vocabulary("unit", tuple(metadata.UNITS)),
             "unit_detail": _optional_text("unit_detail"),
             "chip": _optional_text("chip"),
-            "power_measure": _vocabulary("power_measure", POWER_MEASURES, optional=True),
+            "power_measure": _vocabulary("power_measure", tuple(metadata.POWER_MEASURES), optional=True),
             "price_year": pa.Column(
                 str,
                 pa.Check(
@@ -441,8 +261,8 @@ def figures_schema(
                     name="price_year",
                 ),
             ),
-            "status": _vocabulary("status", STATUSES),
-            "confidence": _vocabulary("confidence", CONFIDENCES),
+            "status": _vocabulary("status", tuple(metadata.STATUSES)),
+            "confidence": _vocabulary("confidence", tuple(metadata.CONFIDENCES)),
             "source_id": pa.Column(
                 str,
                 pa.Check(
@@ -469,7 +289,7 @@ def figures_schema(
             ),
             pa.Check(
                 _unit_fits_metric,
-                error="the unit does not fit the metric (schema.METRIC_UNITS lists the units of each metric)",
+                error="the unit does not fit the metric (metadata.METRIC_UNITS lists the units of each metric)",
                 name="metric_unit",
             ),
             pa.Check(
@@ -505,7 +325,7 @@ def chips_schema(known_source_ids: set[str]) -> pa.DataFrameSchema:
                 str,
                 [
                     pa.Check.str_matches(SLUG_PATTERN, error="is not a slug [a-z0-9-]"),
-                    pa.Check(lambda s: ~s.isin(CHIP_PLACEHOLDERS), error="is reserved (mixed, unknown)"),
+                    pa.Check(lambda s: ~s.isin(list(metadata.CHIP_PLACEHOLDERS)), error="is reserved (mixed, unknown)"),
                 ],
                 unique=True,
                 report_duplicates="all",
@@ -562,7 +382,7 @@ def systems_schema() -> pa.DataFrameSchema:
             "name": _required_text("name"),
             "operator": _required_text("operator"),
             "location": _optional_text("location"),
-            "scope": _vocabulary("scope", SYSTEM_SCOPES),
+            "scope": _vocabulary("scope", tuple(metadata.SYSTEM_SCOPES)),
             "note": _optional_text("note"),
         },
         strict=True,
@@ -612,7 +432,7 @@ def scorecard_problems(
     """The rules of a pair, on valid tables, one line per broken rule:
 
     - both figure ids are figure_ids of figures.csv;
-    - the projection has status ``projection``; the outturn is an observation (``OUTTURN_STATUSES``);
+    - the projection has status ``projection``; the outturn is an observation (``metadata.RECORD_STATUSES``);
     - neither rests on a ``weak`` source (weak rows never feed a key number);
     - each side has a date: its source's ``date_published``, or, only where the source shows none,
       ``projection_made`` / ``outturn_made`` (read from the source's ``date_note``);
@@ -639,10 +459,10 @@ def scorecard_problems(
                     f"{where} field '{field}': {pair[field]!r} has status {figure['status']!r}: "
                     "the projection of a pair has status 'projection'"
                 )
-            if side == "outturn" and figure["status"] not in OUTTURN_STATUSES:
+            if side == "outturn" and figure["status"] not in metadata.RECORD_STATUSES:
                 problems.append(
                     f"{where} field '{field}': {pair[field]!r} has status {figure['status']!r}: an outturn is "
-                    f"observed ({', '.join(OUTTURN_STATUSES)}), not a projection or a plan"
+                    f"observed ({', '.join(metadata.RECORD_STATUSES)}), not a projection or a plan"
                 )
             if source["tier"] == "weak":
                 problems.append(
@@ -895,18 +715,11 @@ def _typed_figures(frame: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = [
-    "CATEGORIES",
-    "CONFIDENCES",
     "FIGURE_COLUMNS",
     "Ledger",
-    "METRICS",
     "PARTIAL_DATE_PATTERN",
     "RawDataError",
-    "SCOPES",
     "SCORECARD_COLUMNS",
     "SOURCE_COLUMNS",
-    "TIERS",
-    "STATUSES",
-    "UNITS",
     "validate",
 ]

@@ -20,7 +20,7 @@ import math
 
 import pandas as pd
 
-from compute_ledger import report
+from compute_ledger import metadata, report
 from compute_ledger.dates import decimal_year
 
 GRADED_COLUMNS = (
@@ -46,7 +46,8 @@ GRADED_COLUMNS = (
     "outturn_offset_years",
     "sentence",
 )
-VERBS = {"reported": "reported", "estimate": "estimated"}  # how the sentence says the outturn was observed
+# How the sentence says the outturn was observed, for each status an outturn may have (metadata.RECORD_STATUSES).
+VERBS = {metadata.REPORTED: "reported", metadata.ESTIMATE: "estimated"}
 DAYS_PER_YEAR = 365.25
 
 

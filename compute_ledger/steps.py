@@ -39,7 +39,6 @@ BOOK = "book"
 ENVIRONMENT = "environment"  # the package's code (every module, subfolders included) and the package versions
 RAW_TABLES = "data/raw tables"  # sources.csv, figures.csv, chips.csv, systems.csv, scorecard.csv
 CITATION = "CITATION.cff"  # the edition: charts and catalogues carry it
-DATA_DICTIONARY = "data/raw/README.md"  # the column descriptions of datapackage.json and the Data page
 NOTEBOOK = "notebook"  # the chapter's own notebook file
 CHAPTER_PARAMETERS = "chapter parameters"  # the parameters the chapter's notebook declares, with their values
 BOOK_STRUCTURE = "book structure"  # all the book's sources but the parameters and the commit (see cache.compute)
@@ -232,7 +231,7 @@ STEPS: tuple[Step, ...] = (
     *CHAPTER_STEPS,
     Step(
         CATALOGUES,
-        inputs=(ENVIRONMENT, CITATION, DATA_DICTIONARY),
+        inputs=(ENVIRONMENT, CITATION),
         reads=(DATABASE, *(step.name for step in CHAPTER_STEPS)),
         outputs=lambda layout, site: (layout.key_numbers_json, layout.key_numbers_csv, layout.datapackage),
         run=write_catalogues,

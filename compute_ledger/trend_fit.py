@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from compute_ledger import growth
+from compute_ledger import growth, metadata
 
 CONFIDENCE = 0.9
 MIN_FIT_POINTS = 3  # two points give a line but no standard error, so no band and no Monte Carlo spread
@@ -166,7 +166,7 @@ def fit_largest_per_year(
 
     drawn["in_fit"] = drawn.index.isin(fitted.index)
     drawn["fit_value"] = allowed["fit_value"].where(allowed.index.isin(fitted.index)).reindex(drawn.index)
-    is_plan = drawn["status"] == growth.STATUS_ANNOUNCED
+    is_plan = drawn["status"] == metadata.ANNOUNCED_PLAN
     drawn["role"] = np.where(
         drawn["in_fit"],
         ROLE_FITTED,

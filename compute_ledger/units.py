@@ -20,10 +20,10 @@ import math
 
 import pandas as pd
 
+from compute_ledger import metadata
+
 REFERENCE_CHIP = "h100"
 UNKNOWN_WINDOW_YEARS = 3
-UNSPECIFIED_CHIPS = ("mixed", "unknown")
-MIX_SEPARATOR = "|"  # schema.CHIP_MIX_SEPARATOR: a count of a mix of named models
 EQUIVALENT_COLUMNS = ("h100e", "h100e_low", "h100e_high", "chip_power_mw", "chip_power_mw_low", "chip_power_mw_high")
 
 
@@ -45,7 +45,7 @@ def window(chips: pd.DataFrame, year: float | None) -> pd.DataFrame:
 
 def mix(chips: pd.DataFrame, chip: str) -> pd.DataFrame:
     """The chip models of a mix such as ``gb200|gb300``."""
-    return chips[chips["chip_id"].isin(chip.split(MIX_SEPARATOR))]
+    return chips[chips["chip_id"].isin(chip.split(metadata.CHIP_MIX_SEPARATOR))]
 
 
 def equivalents(figures: pd.DataFrame, chips: pd.DataFrame) -> pd.DataFrame:
@@ -65,9 +65,9 @@ def equivalents(figures: pd.DataFrame, chips: pd.DataFrame) -> pd.DataFrame:
         if row["metric"] != "accelerator_count":
             continue
         chip = row["chip"]
-        if chip in UNSPECIFIED_CHIPS or MIX_SEPARATOR in chip:
+        if chip in metadata.CHIP_PLACEHOLDERS or metadata.CHIP_MIX_SEPARATOR in chip:
             # A mix of named models ranges over them; an unspecified count over the models of its years.
-            candidates = window(chips, row.get("ref_year")) if chip in UNSPECIFIED_CHIPS else mix(chips, chip)
+            candidates = window(chips, row.get("ref_year")) if chip in metadata.CHIP_PLACEHOLDERS else mix(chips, chip)
             r = per_chip.loc[candidates["chip_id"]]
             w = tdp.loc[candidates["chip_id"]]
             r_low, r_high, w_low, w_high = r.min(), r.max(), w.min(), w.max()
@@ -93,7 +93,6 @@ def h100e(count: float, chip: str, chips: pd.DataFrame) -> float:
 
 __all__ = [
     "EQUIVALENT_COLUMNS",
-    "MIX_SEPARATOR",
     "REFERENCE_CHIP",
     "UNKNOWN_WINDOW_YEARS",
     "equivalents",

@@ -1,5 +1,5 @@
-"""The About page: generated from CITATION.cff, the vocabularies of schema.py, the data dictionary and the data, and
-linked from the footer of every page."""
+"""The About page: generated from CITATION.cff, the vocabularies and the data dictionary of metadata.py and the data,
+and linked from the footer of every page."""
 
 from __future__ import annotations
 
@@ -8,22 +8,12 @@ import re
 
 import pytest
 
-from compute_ledger import book, datapackage, schema
+from compute_ledger import book, escape, metadata
 
 
-def test_vocabulary_pairs_each_value_with_the_dictionary_meaning():
-    meaning = "`primary` (the producer's own page (or filing)), `weak` (mirrors, reposts). Rows on `weak` never …"
-    assert book.vocabulary(("primary", "record", "weak"), meaning) == [
-        ("primary", "the producer's own page (or filing)"),
-        ("record", ""),
-        ("weak", "mirrors, reposts"),
-    ]
-
-
-def test_every_tier_and_confidence_has_its_meaning_in_the_dictionary():
-    dictionary = datapackage.column_dictionary()
-    for values, column in ((schema.TIERS, "tier"), (schema.CONFIDENCES, "confidence")):
-        assert all(text for _, text in book.vocabulary(values, dictionary[column])), column
+def test_a_vocabulary_is_a_definition_list_of_its_values_and_meanings():
+    listed = book._definition_list({"weak": "mirrors, `reposts`", "low": "unconfirmed"})
+    assert listed == [f"- **weak**: {escape.md_text('mirrors, reposts')}", "- **low**: unconfirmed"]
 
 
 def test_contact_is_only_what_citation_cff_states():
@@ -42,7 +32,7 @@ def test_the_about_page_is_built_and_every_footer_links_to_it(built_project):
     text = _text(root / "about.html")
     for heading in ("Who maintains it", "How a figure enters the ledger", "Units", "Corrections", "Licences"):
         assert heading in text, heading
-    for value in (*schema.TIERS, *schema.STATUSES, *schema.CONFIDENCES, *schema.POWER_MEASURES):
+    for value in (*metadata.TIERS, *metadata.STATUSES, *metadata.CONFIDENCES, *metadata.POWER_MEASURES):
         assert value in text, value
     assert "Compute Ledger contributors" in text and "CC BY 4.0" in text and "MIT licence" in text
     assert "H100-equivalents" in text and "× PUE" in text and "nominal" in text

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compute_ledger import dates, queries, trend_fit
+from compute_ledger import dates, metadata, queries, trend_fit
 
 
 def _candidates(rows):
@@ -82,7 +82,7 @@ def test_the_real_series_take_single_systems_only_and_no_unconfirmed_or_grid_row
     site = queries.record_candidates_site(ledger_connection, 2018)
     for frame in (compute, site):
         assert set(frame["scope"]) <= {"cluster", "site", "training_run"}
-        assert set(frame["status"]) <= set(queries.RECORD_STATUSES)
+        assert set(frame["status"]) <= set(metadata.RECORD_STATUSES)
         assert "weak" not in set(frame["source_tier"])
         assert frame["ref_year"].notna().all()
     assert set(site["power_measure"]) <= set(queries.SITE_RECORD_MEASURES)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compute_ledger import database, growth, paths, queries, schema, trend_fit
+from compute_ledger import database, growth, metadata, paths, queries, schema, trend_fit
 from compute_ledger.views import growth as growth_views
 
 SOURCE_ID = "synthetic-source"
@@ -312,7 +312,7 @@ def frame_points(years: list[float], values: list[float]) -> pd.DataFrame:
             "value": values,
             "low": math.nan,
             "high": math.nan,
-            "status": growth.STATUS_REPORTED,
+            "status": metadata.REPORTED,
         }
     )
 

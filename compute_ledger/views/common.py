@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from compute_ledger import charts
+from compute_ledger import charts, metadata
 
 LOG = alt.Scale(type="log")
 
@@ -27,8 +27,8 @@ def tooltip(*fields: tuple[str, ...]) -> list[alt.Tooltip]:
 
 def status_encoding() -> dict:
     """Colour and shape by status, same in every chart (reported, estimate, announced plan, projection)."""
-    scale_colour = alt.Scale(domain=charts.STATUS_ORDER, range=charts.STATUS_COLOURS)
-    scale_shape = alt.Scale(domain=charts.STATUS_ORDER, range=charts.STATUS_SHAPES)
+    scale_colour = alt.Scale(domain=list(metadata.STATUS_ORDER), range=charts.STATUS_COLOURS)
+    scale_shape = alt.Scale(domain=list(metadata.STATUS_ORDER), range=charts.STATUS_SHAPES)
     return {
         "color": alt.Color("status:N", title="Status", scale=scale_colour),
         "shape": alt.Shape("status:N", title="Status", scale=scale_shape),

@@ -13,11 +13,11 @@ import altair as alt
 import pandas as pd
 from IPython.display import HTML, display
 
-from compute_ledger import charts, citation, outlook, params, queries, report, scenarios, trend_fit
+from compute_ledger import charts, citation, metadata, outlook, params, queries, report, scenarios, trend_fit
 from compute_ledger.chapter_context import ChapterContext
 from compute_ledger.views import whatif
 
-PATH_COLOUR = charts.STATUS_COLOURS[charts.STATUS_ORDER.index("projection")]
+PATH_COLOUR = charts.STATUS_COLOURS[metadata.STATUS_ORDER.index(metadata.PROJECTION)]
 PUBLISHED_COLOUR = "#D55E00"  # vermilion, apart from the status colours
 
 
@@ -273,7 +273,7 @@ HEADLINE_METHODS = {
     "main_power_gw_p90": "Monte Carlo over the parameters' uncertainty ranges and the fit's confidence interval",
     "main_h100e_millions": "base cluster (H100e) × record growth multiple per year, with the scenario's slowdown "
     "and cap",
-    "main_energy_twh": "facility power × utilisation × 8,760 h",
+    "main_energy_twh": f"facility power × utilisation × {metadata.HOURS_PER_YEAR:,.0f} h",
 }
 
 

@@ -66,7 +66,6 @@ INPUTS: dict[str, tuple[str, float, bool]] = {
     "accelerator_price_change_per_year": ("accelerator_price_change_per_year", 0.01, True),
     "horizon": ("horizon", 1.0, True),
 }
-LABELS = {**scenarios.PARAMETER_LABELS, "growth_multiple_override": "growth multiple per year", "horizon": "horizon"}
 
 
 def _exclusive(name: str) -> tuple[bool, bool]:
@@ -97,7 +96,7 @@ def fields(run: scenarios.ScenarioRun) -> list[Field]:
         allowed += " (excluded)" if high_out else ""
         value = values[key]
         shown = "no cap" if value is None else f"{value:{number.replace('10', '6')}}"
-        label = LABELS.get(key, key)
+        label = spec.label
         result.append(
             Field(
                 key=key,
