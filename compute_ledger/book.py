@@ -28,6 +28,7 @@ from compute_ledger import (
     params,
     paths,
     pdf_edition,
+    queries,
     report,
     units,
 )
@@ -87,13 +88,8 @@ def assemble(book_source: Path, processed: paths.ProcessedLayout, manifest: dict
         folder.write_text("sources.md", sources_page(connection))
         folder.write_text("data.md", data_page(connection))
         folder.write_text("about.md", about_page(connection))
-        figures_cited = connection.execute("SELECT figure_id, subject FROM figures ORDER BY figure_id").df()
-        figure_sources = {
-            row[0]: row[1:]
-            for row in connection.execute(
-                "SELECT figure_id, publisher, url, quote, read_at FROM figures_sourced ORDER BY figure_id"
-            ).fetchall()
-        }
+        figures_cited = queries.figure_subjects(connection)
+        figure_sources = queries.figure_citations(connection)
     # The published catalogue, exactly as data/processed holds it (the run wrote it after the notebooks).
     catalogue = pd.DataFrame(json.loads(processed.key_numbers_json.read_text(encoding="utf-8")), dtype=object)
     folder.write_text("key_numbers.md", key_numbers_page(catalogue, figure_sources))
@@ -221,8 +217,7 @@ def _figure_link(figure_id: str) -> str:
 
 def sources_page(connection: duckdb.DuckDBPyConnection) -> str:
     """The Sources appendix: every source of the registry with the figures it backs and their quotes."""
-    sources = connection.execute("SELECT * FROM sources ORDER BY publisher, source_id").df()
-    figures = connection.execute("SELECT * FROM figures ORDER BY figure_id").df()
+    sources, figures = queries.sources_by_publisher(connection), queries.all_figures(connection)
     lines = [
         "# Sources",
         "",
@@ -365,7 +360,7 @@ DATA_COLUMNS = ("figure_id", "subject", "value", "date", "status", "confidence",
 
 def data_page(connection: duckdb.DuckDBPyConnection) -> str:
     """The Data page: the whole figures table (sortable and filterable offline), downloads, the dictionary."""
-    figures = connection.execute("SELECT * FROM figures_sourced ORDER BY figure_id").df()
+    figures = queries.all_figures(connection, view="figures_sourced")
     dictionary = metadata.column_dictionary()
     rows = []
     for f in figures.itertuples():
@@ -470,23 +465,8 @@ def about_page(connection: duckdb.DuckDBPyConnection) -> str:
     cff = inputs.read_yaml(paths.CITATION_CFF)
     dictionary = metadata.column_dictionary()
     contact = _contact(cff)
-    counts = connection.execute(
-        """SELECT
-            (SELECT count(*) FROM figures),
-            (SELECT count(*) FROM sources),
-            (SELECT count(DISTINCT quantity_id) FROM disagreements),
-            (SELECT count(*) FROM disagreements),
-            (SELECT count(*) FROM figures_sourced WHERE source_tier = 'weak'),
-            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%'),
-            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%' AND price_year IS NOT NULL
-                AND price_year <> ref_year)"""
-    ).fetchone()
-    figures, sources, groups, grouped, weak, dollars, other_year = counts
-    measures = dict(
-        connection.execute(
-            "SELECT power_measure, count(*) FROM figures WHERE metric = 'data_centre_power' GROUP BY 1"
-        ).fetchall()
-    )
+    figures, sources, groups, grouped, weak, dollars, other_year = queries.ledger_counts(connection).values()
+    measures = queries.power_measure_counts(connection)
     pue = next(spec for spec in params.specs() if spec.name == "pue")
     it_power = next(spec for spec in params.specs() if spec.name == "accelerator_it_power_w")
     # The conventions as units.py states them: the bullets of its docstring.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,3 +56,15 @@ class ProcessedLayout:
 
     def chapter_exports(self, chapter: str) -> Path:
         return self.exports / chapter
+
+
+# A Unix socket's path must fit in 107 bytes (Linux's sun_path, less its final NUL).
+SOCKET_PATH_LIMIT = 107
+
+
+def socket_folder(room: int) -> str:
+    """Where to put Unix sockets whose names, under the folder, take ``room`` characters: the temporary folder
+    (``TMPDIR``) when the whole path fits, else ``/tmp`` (a deep TMPDIR would otherwise fail the kernels' start
+    with "File name too long")."""
+    folder = tempfile.gettempdir()
+    return folder if len(folder.encode()) + room <= SOCKET_PATH_LIMIT else "/tmp"

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
-from compute_ledger import chapters, charts, citation, escape
+from compute_ledger import chapters, charts, citation, escape, paths
 from compute_ledger.errors import BookError
 
 PDF_NAME = "compute-ledger.pdf"
 PRINT_NAME = "_print.html"  # written beside the pages while printing (for their images), then removed
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_SOCKET_ROOM = 67  # the length of the socket names Chromium creates in TMPDIR, at most
 # The pages of the PDF, in order, after the chapters. The Data page (an interactive table of the same figures the
 # Sources appendix lists with their quotes) and the Run page (this machine's timings) are left out.
 BEFORE_CHAPTERS = ("intro",)
@@ -144,8 +144,8 @@ def write_pdf(site: Path, log=print) -> Path | None:
         '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
     )
     target = site / PDF_NAME
-    # Chromium puts a socket in TMPDIR, whose path must stay short (a deep TMPDIR aborts it): the system's /tmp.
-    environment = {**os.environ, "TMPDIR": tempfile.gettempdir() if len(tempfile.gettempdir()) < 40 else "/tmp"}
+    # Chromium puts sockets in TMPDIR, under names of up to 67 characters (a deep TMPDIR aborts it).
+    environment = {**os.environ, "TMPDIR": paths.socket_folder(CHROMIUM_SOCKET_ROOM)}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(

@@ -312,3 +312,62 @@ def scorecard_pairs(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             JOIN figures_sourced o ON o.figure_id = s.outturn_figure_id
             ORDER BY s.pair_id"""
     ).df()
+
+
+# --- the book's appendices (Sources, Data, About, Key numbers) ---------------------------------------------------
+
+
+def all_figures(connection: duckdb.DuckDBPyConnection, view: str = "figures") -> pd.DataFrame:
+    """Every row of ``figures`` (or of ``figures_sourced``: with its source's columns), by figure id."""
+    if view not in ("figures", "figures_sourced"):
+        raise ValueError(f"no figures view {view!r}")
+    return connection.execute(f"SELECT * FROM {view} ORDER BY figure_id").df()
+
+
+def sources_by_publisher(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The source registry, by publisher then source id (the Sources appendix's order)."""
+    return connection.execute("SELECT * FROM sources ORDER BY publisher, source_id").df()
+
+
+def figure_subjects(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each figure's id and subject, by id (the citation files' entries)."""
+    return connection.execute("SELECT figure_id, subject FROM figures ORDER BY figure_id").df()
+
+
+def figure_citations(connection: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """figure id -> (publisher, url, quote, read_at) of its source: what a key number's citation links to."""
+    rows = connection.execute(
+        "SELECT figure_id, publisher, url, quote, read_at FROM figures_sourced ORDER BY figure_id"
+    ).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def source_tiers(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """figure id -> the tier of its source (the catalogue step refuses key numbers that rest on weak ones)."""
+    return dict(connection.execute("SELECT figure_id, source_tier FROM figures_sourced").fetchall())
+
+
+def ledger_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The About page's counts: figures, sources, disagreement groups and their rows, rows on weak sources, dollar
+    rows, and dollar rows whose dollars are of another year than the figure's."""
+    names = ("figures", "sources", "disagreement_groups", "disagreement_rows", "weak", "dollars", "other_year")
+    values = connection.execute(
+        """SELECT
+            (SELECT count(*) FROM figures),
+            (SELECT count(*) FROM sources),
+            (SELECT count(DISTINCT quantity_id) FROM disagreements),
+            (SELECT count(*) FROM disagreements),
+            (SELECT count(*) FROM figures_sourced WHERE source_tier = 'weak'),
+            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%'),
+            (SELECT count(*) FROM figures_sourced WHERE unit LIKE 'USD%' AND price_year IS NOT NULL
+                AND price_year <> ref_year)"""
+    ).fetchone()
+    return dict(zip(names, values, strict=True))
+
+
+def power_measure_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many data-centre power rows measure each thing (IT load, facility, grid ...)."""
+    rows = connection.execute(
+        "SELECT power_measure, count(*) FROM figures WHERE metric = 'data_centre_power' GROUP BY 1"
+    ).fetchall()
+    return dict(rows)

@@ -115,11 +115,11 @@ def build_database(context: Context, step: Step) -> str:
 def chapter_job(context: Context, step: Step):
     """The papermill job of a chapter: its declared parameters, and paths relative to the notebooks' folder, where
     papermill runs it."""
-    from compute_ledger import notebooks
+    from compute_ledger import execute
 
     staged = context.staged
     chapter = step.chapter
-    return notebooks.NotebookJob(
+    return execute.NotebookJob(
         name=step.name,
         source=chapter.notebook,
         output=staged.notebooks / f"{chapter.name}.ipynb",
@@ -135,16 +135,16 @@ def chapter_job(context: Context, step: Step):
 def run_in_parallel(context: Context, jobs: list, once_a_core_is_free: Callable[[], None]) -> dict[str, float]:
     """Execute the jobs of parallel steps in worker processes; their wall times by step name. The first failure
     (or Ctrl-C) stops the others."""
-    from compute_ledger import notebooks
+    from compute_ledger import execute
 
-    with notebooks.Running(jobs, context.options.cell_timeout) as running:
+    with execute.Running(jobs, context.options.cell_timeout) as running:
         return running.wait(once_a_worker_is_free=once_a_core_is_free)
 
 
 def write_catalogues(context: Context, step: Step) -> str:
     """The key-numbers catalogue (from the chapters' key numbers) and the Frictionless datapackage.json; every key
     number must rest on sources of a sufficient tier."""
-    from compute_ledger import citation, database, datapackage, key_numbers
+    from compute_ledger import citation, database, datapackage, key_numbers, queries
     from compute_ledger.errors import EvidenceError
 
     layout = context.staged
@@ -153,7 +153,7 @@ def write_catalogues(context: Context, step: Step) -> str:
         layout.key_numbers_dir, layout.key_numbers_csv, layout.key_numbers_json, edition.version, edition.date
     )
     with database.connect_read_only(layout.database) as connection:
-        tiers = dict(connection.execute("SELECT figure_id, source_tier FROM figures_sourced").fetchall())
+        tiers = queries.source_tiers(connection)
     problems = key_numbers.weak_inputs(catalogue, tiers)
     if problems:
         raise EvidenceError(problems)

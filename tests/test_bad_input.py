@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import nbformat
 import psutil
 import pytest
 
-from compute_ledger import notebooks
+from compute_ledger import execute
 from tests.conftest import assert_failed_and_kept, first_run_processed, run_pipeline, snapshot
 
 pytestmark = pytest.mark.slow
@@ -443,12 +445,14 @@ def _processes_in(project: Path) -> list[str]:
 
 
 def private_tmp(project: Path) -> Path:
-    """The temporary folder of the runs :func:`start_pipeline` starts in ``project``."""
-    return project.parent / "tmp"
+    """The temporary folder of the runs :func:`start_pipeline` starts in ``project``: short, in the system's
+    temporary folder, so that the kernels' sockets go there (``paths.socket_folder``) even from a parallel worker's
+    deep folder."""
+    return Path(tempfile.gettempdir()) / f"cl-test-{hashlib.sha256(str(project).encode()).hexdigest()[:12]}"
 
 
 def _kernel_sockets(project: Path) -> set[Path]:
-    return set(private_tmp(project).glob(f"{notebooks.KERNEL_SOCKETS_PREFIX}*"))
+    return set(private_tmp(project).glob(f"{execute.KERNEL_SOCKETS_PREFIX}*"))
 
 
 def test_ctrl_c_while_notebooks_run_exits_130_and_leaves_nothing(built_copy):

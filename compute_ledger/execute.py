@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from compute_ledger.errors import NotebookError
 
 KERNEL = "python3"
 KERNEL_SOCKETS_PREFIX = "compute-ledger-kernel-"  # in the temporary folder, one set of sockets per kernel
+KERNEL_SOCKET_SUFFIX = len("/") + len("-65535")  # jupyter_client appends "-<port number>" to each socket's name
 # What papermill records about when a notebook and its cells ran: dropped (see make_reproducible).
 TIMING_KEYS = ("start_time", "end_time", "duration")
 
@@ -39,7 +39,8 @@ class UnixSocketKernelManager(AsyncKernelManager):
     kernels started together and read from two folders (the worker's and the kernel's)."""
 
     def __init__(self, **kwargs):
-        sockets = os.path.join(tempfile.gettempdir(), f"{KERNEL_SOCKETS_PREFIX}{uuid.uuid4().hex[:12]}")
+        name = f"{KERNEL_SOCKETS_PREFIX}{uuid.uuid4().hex[:12]}"
+        sockets = os.path.join(paths.socket_folder(len(name) + KERNEL_SOCKET_SUFFIX), name)
         super().__init__(transport="ipc", ip=sockets, **kwargs)
         _KERNEL_MANAGERS.append(self)
 
