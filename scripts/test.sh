@@ -7,5 +7,6 @@ bash scripts/setup.sh
 bash scripts/debian-packages.sh chromium=chromium pdftotext=poppler-utils
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-# In parallel, one worker per core, a test file per worker (tests/conftest.py builds the shared project once).
+# In parallel: one worker per core, each test file on one worker (its module fixtures are built once; spreading the
+# tests one by one measured slower, 307 s against 281 s); tests/conftest.py builds the shared project once for all.
 .venv/bin/python -m pytest -n auto --dist loadfile "$@"
