@@ -32,38 +32,43 @@ Timings on a shared machine vary by +-20 %: the 1-minute load average is printed
 
 Last run
 --------
-Measured 2026-12-07 (started 05:50 UTC, about 5 minutes) on this shared 2-core machine, other agents' jobs running
-beside it (load average 2.9 to 6.1 on 2 cores), with ``/work/main/.venv`` (jupyter-book 1.0.4.post1, myst-nb 1.4.0,
-Sphinx 7.4.7):
+Measured 2026-12-07 (started 09:45 UTC, under 2 minutes) on this 2-core machine, one other agent's job running
+beside it (load average 1.6 to 2.9), with ``/work/main/.venv`` (jupyter-book 1.0.4.post1, myst-nb 1.4.0, Sphinx
+7.4.7):
 ::
 
-    load average (1, 5, 15 min) before: 2.86, 3.92, 3.14
-    load average (1, 5, 15 min) after:  6.12, 4.98, 3.81
-    1-minute load before each command: pipeline full: 2.86; pipeline no-op: 5.18; pipeline one parameter: 5.18;
-      pipeline reference (untimed): 4.50; jupyter-book full: 5.34; jupyter-book no-op: 4.47; jupyter-book one
-      parameter: 4.59; jupyter-book reference (untimed): 5.97  [one printed line, wrapped here]
+    load average (1, 5, 15 min) before: 1.64, 1.00, 0.77
+    load average (1, 5, 15 min) after:  2.35, 1.57, 1.00
+    1-minute load before each command: pipeline full: 1.64; pipeline no-op: 2.45; pipeline one parameter: 2.45;
+      pipeline reference (untimed): 2.95; jupyter-book full: 2.94; jupyter-book no-op: 2.60; jupyter-book one
+      parameter: 2.60; jupyter-book reference (untimed): 2.35  [one printed line, wrapped here]
     one parameter: pipeline --set pue=1.3; Jupyter Book: 'pue = 1.3' typed into
       the parameters cell of projections, checks, claims (the notebooks that declare pue)
 
     case             pipeline s  Jupyter Book s  pipeline / JB
-    full (empty)          81.86           48.50           1.69
-    no-op                  0.47            2.87           0.16
-    one (pue)             43.96           28.48           1.54
+    full (empty)          29.90           24.30           1.23
+    no-op                  0.18            0.94           0.19
+    one (pue)             13.41            9.52           1.41
 
-    after the one-parameter re-build, over the 8 pages both build (intro, gpu_counts, power, money, growth,
-      projections, checks, claims):  [one printed line, wrapped here]
+    after the one-parameter re-build, over the 9 pages both build (intro, gpu_counts, power, money, growth,
+      projections, checks, claims, scorecard):  [one printed line, wrapped here]
     pipeline      pages depending on pue: 4, stale: 0 (none); glued values depending on pue: 13, stale: 0
     Jupyter Book  pages depending on pue: 4, stale: 0 (none); glued values depending on pue: 13, stale: 0
     cross-check: the two reference builds' intro glues 59 and 59 values; 0 differ by position
     jupyter-book lines saying a notebook failed or a glued value was missing: 0
 
+Where the pipeline's one-parameter seconds go (measured apart, the same day): the three chapters run in parallel in
+4.8 s, the catalogues 0.2 s, the book step 6.2 s, of which the PDF edition is about 3.5 s (assembling the document
+0.06 s, starting Chromium 0.4 s, loading the document 0.65 s, printing it with its outline and tags 2.3 s). Jupyter
+Book prints no PDF. An earlier run on a loaded machine (05:50 UTC, load 2.9 to 6.1) measured 81.86 / 48.50 s (full),
+0.47 / 2.87 s (no-op) and 43.96 / 28.48 s (pue): ratios 1.69, 0.16 and 1.54.
+
 Jupyter Book left no value stale here because the only page that glues from other pages is the intro, the book's
 root, and Sphinx writes the root document on every build (``docnames.add(self.config.root_doc)`` in
 ``sphinx.builders.Builder.write``), resolving its pending glue references from the chapters' fresh glue caches. A
 page other than the root that glued from a chapter would be rewritten only when it is itself outdated (Sphinx's
-rule, not measured here: no such page exists in this book). The one-parameter figures are larger than those quoted
-in issue 14 (6.6-10.6 s and 9.6-25 s); the machine was loaded during this run (see the load averages), and the cause
-of the difference was not measured.
+rule, not measured here: no such page exists in this book). Issue 14 quoted 6.6-10.6 s (Jupyter Book) and 9.6-25 s
+(the pipeline) for the one-parameter case; this run's 9.52 s and 13.41 s fall within those ranges.
 """
 
 from __future__ import annotations
