@@ -544,7 +544,6 @@ def describe(column: str) -> str:
 @dataclass(frozen=True)
 class PublishedTable:
     name: str  # the resource name in datapackage.json (and the database table or view it comes from, if any)
-    stem: str  # path under data/processed without the extension
     label: str  # what the Data page's downloads call it
     description: str
     formats: tuple[str, ...]  # the files written, by extension; the first is the one datapackage.json points to
@@ -552,12 +551,17 @@ class PublishedTable:
     quotes: bool = False  # its rows carry the sources' quotes (the quotes' licence note applies)
     foreign_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (table, key); empty = none
     primary_key: tuple[str, ...] = ()  # empty: the first of figure_id, chip_id, … the table has, if unique
+    folder: str = "tables"  # its folder under data/processed ("" for data/processed itself)
+
+    @property
+    def stem(self) -> str:
+        """Its path under data/processed, without the extension."""
+        return f"{self.folder}/{self.name}" if self.folder else self.name
 
 
 PUBLISHED = (
     PublishedTable(
         "figures",
-        "tables/figures",
         "Figures",
         "Every curated figure, typed, with its quote and status.",
         ("csv", "parquet"),
@@ -567,7 +571,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "sources",
-        "tables/sources",
         "Sources",
         "The source registry: who published each figure, when, where.",
         ("csv", "parquet"),
@@ -575,7 +578,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "chips",
-        "tables/chips",
         "Chips",
         "The chip reference table: dense 16-bit TFLOPS and TDP per accelerator model, sourced.",
         ("csv", "parquet"),
@@ -584,7 +586,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "systems",
-        "tables/systems",
         "Systems",
         "One record per cluster, site or programme that figures describe over time.",
         ("csv", "parquet"),
@@ -592,7 +593,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "scorecard",
-        "tables/scorecard",
         "Scorecard pairs",
         "Published projections paired with the outturns observed later: the pairs the scorecard chapter grades.",
         ("csv", "parquet"),
@@ -605,7 +605,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "figures_sourced",
-        "tables/figures_sourced",
         "Figures with their sources",
         "Figures joined with their sources (one row per figure).",
         ("csv", "parquet"),
@@ -615,7 +614,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "largest_cluster_by_year",
-        "tables/largest_cluster_by_year",
         "Largest cluster per year",
         "The largest known accelerator count per year (built, and announced plans separately).",
         ("csv", "parquet"),
@@ -625,7 +623,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "disagreements",
-        "tables/disagreements",
         "Disagreements",
         "Rows of quantities reported by more than one source.",
         ("csv", "parquet"),
@@ -635,17 +632,16 @@ PUBLISHED = (
     ),
     PublishedTable(
         "key_numbers",
-        "key_numbers",
         "Key numbers",
         "Every headline number of the book: value, method, inputs, parameter set.",
         ("csv", "json"),
         from_database=False,
+        folder="",
     ),
     # A figure's chip cell may name a mix of models ("gb200|gb300"), which one cell cannot reference: the models it
     # names are linked through figure_chips.
     PublishedTable(
         "figure_chips",
-        "tables/figure_chips",
         "Chip models of each figure",
         "The chip models each figure names, one row per pair: a mix (chip 'gb200|gb300') gives one row per model.",
         ("csv",),
@@ -655,7 +651,6 @@ PUBLISHED = (
     ),
     PublishedTable(
         "key_number_figures",
-        "tables/key_number_figures",
         "Figures of each key number",
         "The figures each key number is computed from (role input) or checks (role checked), one row per pair.",
         ("csv",),
@@ -701,8 +696,7 @@ _START = (
 )
 _END = "<!-- end generated -->"
 _SECTION = re.compile(
-    r"<!-- generated \((?P<name>[a-z_]+)\) by python -m compute_ledger\.metadata: do not edit; edit "
-    r"compute_ledger/metadata\.py -->\n(?P<body>.*?)" + re.escape(_END),
+    re.escape(_START).replace(re.escape("{name}"), "(?P<name>[a-z_]+)") + "\n(?P<body>.*?)" + re.escape(_END),
     re.DOTALL,
 )
 

@@ -259,7 +259,7 @@ def claims_inputs(connection: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFra
     """What the claims are checked against (the fields of ``claims.ClaimInputs``): every figure with its source, the
     largest clusters of 2022 and 2024 that are not plans, and the sites of 1 GW or more that are not plans."""
     return {
-        "figures": connection.execute("SELECT * FROM figures_sourced ORDER BY figure_id").df(),
+        "figures": all_figures(connection, view="figures_sourced"),
         "largest_cluster": connection.execute(
             "SELECT ref_year, value, figure_id FROM largest_cluster_by_year "
             "WHERE status <> 'announced plan' AND ref_year IN (2022, 2024) ORDER BY ref_year"
